@@ -72,7 +72,7 @@ public sealed class ClientWebSocketConnector : IWebSocketConnector
     }
 
     // Exceptions from the handshake may quote the URI; keep the type and inner chain but not a message that could hold secrets.
-    private static Exception? Sanitize(Exception ex) =>
+    private static IOException? Sanitize(Exception ex) =>
         ex.InnerException is { } inner ? new IOException(inner.GetType().Name + ": " + (inner is System.Net.Sockets.SocketException se ? se.SocketErrorCode.ToString() : "connect failed")) : null;
 }
 
