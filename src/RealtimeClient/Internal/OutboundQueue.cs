@@ -1,0 +1,539 @@
+using Microsoft.Extensions.Logging;
+
+namespace RealtimeClient.Internal;
+
+/// <summary>
+/// The outbound queue: outlives sessions, bounded by count and bytes, FIFO for text and binary alike. A message
+/// leaves it only after it was really written (peek, write, remove); acknowledged messages then wait in the in-flight
+/// list until their ack, and go back to the front of the queue, in order, when a new session starts.
+/// All state is guarded by one lock; outcomes are set outside it.
+/// </summary>
+internal sealed class OutboundQueue
+{
+    private readonly object _gate = new();
+    private readonly QueueOptions _options;
+    private readonly AcknowledgementOptions _ackOptions;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Action<OutboundMessage, DeliveryFailureReason> _onDropped;
+    private readonly LinkedList<OutboundMessage> _pending = new();
+    private readonly LinkedList<OutboundMessage> _inFlight = new();
+    private readonly Dictionary<string, OutboundMessage> _inFlightById = new(StringComparer.Ordinal);
+    private readonly List<TaskCompletionSource> _spaceWaiters = [];
+    private readonly List<TaskCompletionSource> _drainWaiters = [];
+    private TaskCompletionSource? _workSignal;
+    private long _pendingBytes;
+    private Action? _onAckTimeoutResend;
+
+    public OutboundQueue(QueueOptions options, AcknowledgementOptions ackOptions, TimeProvider time, ILogger logger,
+        Action<OutboundMessage, DeliveryFailureReason> onDropped)
+    {
+        _options = options;
+        _ackOptions = ackOptions;
+        _time = time;
+        _logger = logger;
+        _onDropped = onDropped;
+    }
+
+    public int PendingCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pending.Count;
+            }
+        }
+    }
+
+    public long PendingBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pendingBytes;
+            }
+        }
+    }
+
+    public int InFlightCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _inFlight.Count;
+            }
+        }
+    }
+
+    /// <summary>True when nothing is pending: a direct write by the caller keeps the order.</summary>
+    public bool IsIdle
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pending.Count == 0;
+            }
+        }
+    }
+
+    /// <summary>Called (outside the lock) when an ack timeout moved a message back to the queue, so the session writes it again.</summary>
+    public void SetAckTimeoutCallback(Action callback) => _onAckTimeoutResend = callback;
+
+    /// <summary>Adds <paramref name="message"/> at the back, applying the overflow policy. The message's task carries the outcome.</summary>
+    public async ValueTask EnqueueAsync(OutboundMessage message, TimeSpan? timeToLive, CancellationToken cancellationToken)
+    {
+        if (message.Length > _options.MaxBytes)
+        {
+            Fail(message, DeliveryFailureReason.TooLarge);
+            return;
+        }
+
+        while (true)
+        {
+            OutboundMessage? dropped = null;
+            TaskCompletionSource? waiter = null;
+            lock (_gate)
+            {
+                if (!IsFull(message.Length))
+                {
+                    Add(message, timeToLive, cancellationToken);
+                    break;
+                }
+
+                switch (_options.Overflow)
+                {
+                    case QueueOverflow.RejectNew:
+                        break;
+                    case QueueOverflow.DropOldest:
+                        dropped = FirstRemovable(_pending.First, forward: true);
+                        break;
+                    case QueueOverflow.DropNewest:
+                        dropped = FirstRemovable(_pending.Last, forward: false);
+                        break;
+                    default:
+                        waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                        _spaceWaiters.Add(waiter);
+                        break;
+                }
+
+                if (dropped is not null)
+                {
+                    RemovePending(dropped);
+                }
+            }
+
+            if (_options.Overflow == QueueOverflow.RejectNew)
+            {
+                Fail(message, DeliveryFailureReason.Rejected);
+                return;
+            }
+
+            if (dropped is not null)
+            {
+                Fail(dropped, DeliveryFailureReason.Dropped);
+                continue;
+            }
+
+            if (waiter is null)
+            {
+                // Nothing removable (the only message is being written): wait for the write to finish.
+                waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                lock (_gate)
+                {
+                    _spaceWaiters.Add(waiter);
+                }
+            }
+
+            try
+            {
+                await waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                lock (_gate)
+                {
+                    _spaceWaiters.Remove(waiter);
+                }
+
+                Fail(message, DeliveryFailureReason.Cancelled);
+                return;
+            }
+        }
+
+        Signal();
+    }
+
+    /// <summary>Puts a message that the caller failed to write directly at the front of the queue.</summary>
+    public void PushFront(OutboundMessage message)
+    {
+        lock (_gate)
+        {
+            message.Node = _pending.AddFirst(message);
+            _pendingBytes += message.Length;
+        }
+
+        Signal();
+    }
+
+    /// <summary>Peeks the next message to write and marks it as being written; null when there is none that may go now.</summary>
+    public OutboundMessage? TakeNext()
+    {
+        lock (_gate)
+        {
+            var head = _pending.First?.Value;
+            if (head is null || head.IsWriting)
+            {
+                return null;
+            }
+
+            if (head.Mode == DeliveryMode.AtLeastOnce && _inFlight.Count >= _ackOptions.MaxInFlight)
+            {
+                return null;
+            }
+
+            head.IsWriting = true;
+            return head;
+        }
+    }
+
+    /// <summary>The write of <paramref name="message"/> failed: it stays at the head for the next session.</summary>
+    public void WriteFailed(OutboundMessage message)
+    {
+        lock (_gate)
+        {
+            message.IsWriting = false;
+        }
+    }
+
+    /// <summary>The write of <paramref name="message"/> succeeded: remove it; at-most-once completes, at-least-once waits for its ack.</summary>
+    public void WriteSucceeded(OutboundMessage message)
+    {
+        var complete = false;
+        lock (_gate)
+        {
+            message.IsWriting = false;
+            if (message.Node is not null)
+            {
+                RemovePending(message);
+            }
+
+            if (message.IsCompleted)
+            {
+                // Expired or cancelled while being written: its outcome is already set.
+            }
+            else if (message.Mode == DeliveryMode.AtLeastOnce)
+            {
+                message.InFlight = true;
+                message.Node = _inFlight.AddLast(message);
+                _inFlightById[message.Id!] = message;
+                message.AckTimer?.Dispose();
+                message.AckTimer = _time.CreateTimer(static s => ((AckTimerState)s!).Fire(), new AckTimerState(this, message), _ackOptions.AckTimeout, Timeout.InfiniteTimeSpan);
+            }
+            else
+            {
+                complete = true;
+            }
+        }
+
+        if (complete)
+        {
+            message.TrySucceed();
+        }
+
+        NotifySpaceAndDrain();
+    }
+
+    /// <summary>Completes the in-flight message with <paramref name="id"/>; false if none is waiting for it.</summary>
+    public bool Acknowledge(string id)
+    {
+        OutboundMessage? message;
+        lock (_gate)
+        {
+            if (!_inFlightById.Remove(id, out message))
+            {
+                return false;
+            }
+
+            _inFlight.Remove(message.Node!);
+            message.Node = null;
+            message.InFlight = false;
+        }
+
+        message.TrySucceed();
+        Signal();
+        NotifySpaceAndDrain();
+        return true;
+    }
+
+    /// <summary>At the start of a session: every unacknowledged message goes back to the front of the queue, in its original order.</summary>
+    public int RequeueInFlight()
+    {
+        int count;
+        lock (_gate)
+        {
+            count = _inFlight.Count;
+            for (var node = _inFlight.Last; node is not null;)
+            {
+                var previous = node.Previous;
+                var message = node.Value;
+                _inFlight.Remove(node);
+                _inFlightById.Remove(message.Id!);
+                message.InFlight = false;
+                message.AckTimer?.Dispose();
+                message.AckTimer = null;
+                message.Node = _pending.AddFirst(message);
+                _pendingBytes += message.Length;
+                node = previous;
+            }
+        }
+
+        if (count > 0)
+        {
+            Log.ResendingUnacknowledged(_logger, count);
+            Signal();
+        }
+
+        return count;
+    }
+
+    /// <summary>Waits until there may be something to write.</summary>
+    public Task WaitForWorkAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var head = _pending.First?.Value;
+            if (head is not null && !head.IsWriting && (head.Mode != DeliveryMode.AtLeastOnce || _inFlight.Count < _ackOptions.MaxInFlight))
+            {
+                return Task.CompletedTask;
+            }
+
+            _workSignal ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _workSignal.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Fails everything pending and in flight (except a message being written) with <paramref name="reason"/>.</summary>
+    public int FailAll(DeliveryFailureReason reason)
+    {
+        List<OutboundMessage> failed = [];
+        lock (_gate)
+        {
+            for (var node = _pending.First; node is not null;)
+            {
+                var next = node.Next;
+                if (!node.Value.IsWriting)
+                {
+                    failed.Add(node.Value);
+                    RemovePending(node.Value);
+                }
+
+                node = next;
+            }
+
+            foreach (var message in _inFlight)
+            {
+                message.Node = null;
+                message.InFlight = false;
+                failed.Add(message);
+            }
+
+            _inFlight.Clear();
+            _inFlightById.Clear();
+        }
+
+        foreach (var message in failed)
+        {
+            message.TryFail(reason);
+        }
+
+        NotifySpaceAndDrain();
+        return failed.Count;
+    }
+
+    /// <summary>Completes when nothing is pending or in flight.</summary>
+    public Task WhenDrainedAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_pending.Count == 0 && _inFlight.Count == 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _drainWaiters.Add(waiter);
+            return waiter.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    private bool IsFull(int length) => _pending.Count >= _options.MaxMessages || _pendingBytes + length > _options.MaxBytes;
+
+    private static OutboundMessage? FirstRemovable(LinkedListNode<OutboundMessage>? node, bool forward)
+    {
+        while (node is not null && node.Value.IsWriting)
+        {
+            node = forward ? node.Next : node.Previous;
+        }
+
+        return node?.Value;
+    }
+
+    private void Add(OutboundMessage message, TimeSpan? timeToLive, CancellationToken cancellationToken)
+    {
+        message.Node = _pending.AddLast(message);
+        _pendingBytes += message.Length;
+        if (timeToLive is { } ttl)
+        {
+            message.ExpiryTimer = _time.CreateTimer(static s => ((ExpiryState)s!).Fire(), new ExpiryState(this, message), ttl, Timeout.InfiniteTimeSpan);
+        }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            message.Cancellation = cancellationToken.UnsafeRegister(static s => ((ExpiryState)s!).Cancel(), new ExpiryState(this, message));
+        }
+    }
+
+    private void RemovePending(OutboundMessage message)
+    {
+        _pending.Remove(message.Node!);
+        message.Node = null;
+        _pendingBytes -= message.Length;
+    }
+
+    /// <summary>Removes a message that is pending (not being written) or in flight; false if it is not there any more.</summary>
+    private bool TryRemove(OutboundMessage message)
+    {
+        lock (_gate)
+        {
+            if (message.Node is null || message.IsWriting)
+            {
+                return false;
+            }
+
+            if (message.InFlight)
+            {
+                _inFlight.Remove(message.Node);
+                _inFlightById.Remove(message.Id!);
+                message.Node = null;
+                message.InFlight = false;
+            }
+            else
+            {
+                RemovePending(message);
+            }
+
+            return true;
+        }
+    }
+
+    private void Fail(OutboundMessage message, DeliveryFailureReason reason)
+    {
+        if (message.TryFail(reason))
+        {
+            Log.MessageDropped(_logger, reason, PendingCount);
+            _onDropped(message, reason);
+        }
+
+        NotifySpaceAndDrain();
+    }
+
+    private void Signal()
+    {
+        TaskCompletionSource? signal;
+        lock (_gate)
+        {
+            signal = _workSignal;
+            _workSignal = null;
+        }
+
+        signal?.TrySetResult();
+    }
+
+    private void NotifySpaceAndDrain()
+    {
+        TaskCompletionSource[]? space = null;
+        TaskCompletionSource[]? drained = null;
+        lock (_gate)
+        {
+            if (_spaceWaiters.Count > 0 && !IsFull(0))
+            {
+                space = [.. _spaceWaiters];
+                _spaceWaiters.Clear();
+            }
+
+            if (_drainWaiters.Count > 0 && _pending.Count == 0 && _inFlight.Count == 0)
+            {
+                drained = [.. _drainWaiters];
+                _drainWaiters.Clear();
+            }
+        }
+
+        foreach (var waiter in space ?? [])
+        {
+            waiter.TrySetResult();
+        }
+
+        foreach (var waiter in drained ?? [])
+        {
+            waiter.TrySetResult();
+        }
+    }
+
+    private void OnAckTimeout(OutboundMessage message)
+    {
+        lock (_gate)
+        {
+            if (!message.InFlight || message.Node is null)
+            {
+                return;
+            }
+
+            if (_ackOptions.OnAckTimeout == AckTimeoutAction.Resend)
+            {
+                _inFlight.Remove(message.Node);
+                _inFlightById.Remove(message.Id!);
+                message.InFlight = false;
+                message.Node = _pending.AddFirst(message);
+                _pendingBytes += message.Length;
+            }
+        }
+
+        if (_ackOptions.OnAckTimeout == AckTimeoutAction.Resend)
+        {
+            Signal();
+            _onAckTimeoutResend?.Invoke();
+        }
+        else if (TryRemove(message))
+        {
+            Fail(message, DeliveryFailureReason.AckTimeout);
+        }
+    }
+
+    private sealed class ExpiryState(OutboundQueue queue, OutboundMessage message)
+    {
+        public void Fire()
+        {
+            if (queue.TryRemove(message))
+            {
+                queue.Fail(message, DeliveryFailureReason.Expired);
+            }
+        }
+
+        public void Cancel()
+        {
+            if (queue.TryRemove(message))
+            {
+                queue.Fail(message, DeliveryFailureReason.Cancelled);
+            }
+        }
+    }
+
+    private sealed class AckTimerState(OutboundQueue queue, OutboundMessage message)
+    {
+        public void Fire() => queue.OnAckTimeout(message);
+    }
+}
