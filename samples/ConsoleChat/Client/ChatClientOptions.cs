@@ -1,0 +1,22 @@
+namespace ConsoleChat.Client;
+
+/// <summary>What the sample chat client is run with (from the command line).</summary>
+internal sealed record ChatClientOptions
+{
+    public required Uri Url { get; init; }
+
+    public required string Token { get; init; }
+
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan HeartbeatTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan ReconnectMin { get; init; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan ReconnectMax { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>True when input is a terminal: lines are typed by a person rather than piped.</summary>
+    public bool Interactive { get; init; }
+}
