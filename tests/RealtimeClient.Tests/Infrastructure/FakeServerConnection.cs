@@ -25,12 +25,14 @@ public sealed class FakeServerConnection : IAsyncDisposable
     private TaskCompletionSource _receivedChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _receiveLoop = Task.CompletedTask;
 
-    internal FakeServerConnection(WebSocketConnectRequest request, InMemoryDuplexStream serverStream, InMemoryDuplexStream clientStream)
+    internal FakeServerConnection(WebSocketConnectRequest request, InMemoryDuplexStream serverStream, InMemoryDuplexStream clientStream, string? subProtocol)
     {
         Request = request;
         _serverStream = serverStream;
         _clientStream = clientStream;
-        _socket = WebSocket.CreateFromStream(serverStream, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
+        _socket = WebSocket.CreateFromStream(
+            serverStream,
+            new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero, SubProtocol = subProtocol });
     }
 
     /// <summary>The connection request this connection answered.</summary>
@@ -182,7 +184,10 @@ public sealed class FakeServerConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Drops the connection (like <see cref="Abort"/>) and waits for the receive loop to end.</summary>
+    /// <summary>
+    /// Drops the connection (like <see cref="Abort"/>) and waits for the receive loop to end (so an
+    /// <see cref="OnMessage"/> hook that never returns would block this).
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         _socket.Abort();

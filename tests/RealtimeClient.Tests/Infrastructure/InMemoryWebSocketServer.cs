@@ -95,8 +95,12 @@ public sealed class InMemoryWebSocketServer : IWebSocketConnector, IAsyncDisposa
         cancellationToken.ThrowIfCancellationRequested();
 
         (InMemoryDuplexStream clientStream, InMemoryDuplexStream serverStream) = InMemoryDuplexStream.CreatePair();
-        var connection = new FakeServerConnection(request, serverStream, clientStream);
-        WebSocket client = WebSocket.CreateFromStream(clientStream, new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero });
+        // The server picks the client's first offered subprotocol, if any.
+        string? subProtocol = request.SubProtocols.Count > 0 ? request.SubProtocols[0] : null;
+        var connection = new FakeServerConnection(request, serverStream, clientStream, subProtocol);
+        WebSocket client = WebSocket.CreateFromStream(
+            clientStream,
+            new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero, SubProtocol = subProtocol });
         OnAccepted?.Invoke(connection);
         lock (_lock)
         {

@@ -191,6 +191,15 @@ public sealed class InMemoryWebSocketServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_first_offered_subprotocol_is_chosen()
+    {
+        using WebSocket client = await _server.ConnectAsync(new WebSocketConnectRequest(new Uri("ws://fake.test/"), new Dictionary<string, string>(), ["v2", "v1"], 1), Ct);
+
+        Assert.Equal("v2", client.SubProtocol);
+        Assert.Equal(WebSocketState.Open, client.State);
+    }
+
+    [Fact]
     public async Task Hanging_handshake_ends_only_when_the_attempt_is_cancelled()
     {
         _server.EnqueueHandshake(Handshake.Hang);
