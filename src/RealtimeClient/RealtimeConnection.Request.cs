@@ -56,6 +56,11 @@ public sealed partial class RealtimeConnection
         {
             throw new TimeoutException($"No reply to request '{id}' within {_options.Requests.Timeout.TotalSeconds:0.###} s.");
         }
+        catch (MessageDeliveryException ex) when (ex.Reason == DeliveryFailureReason.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled by the caller while still queued: the same outcome as a cancel while waiting for the reply.
+            throw new OperationCanceledException($"Request '{id}' was cancelled before it was sent.", ex, cancellationToken);
+        }
         finally
         {
             _requests.Remove(pending);

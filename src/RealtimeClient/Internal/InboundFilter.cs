@@ -39,7 +39,7 @@ internal sealed class InboundFilter
             var span = buffer.AsSpan(0, length);
             var queue = ((ISessionHost)connection).Queue;
             var requests = connection.Requests;
-            if ((queue.InFlightCount > 0 || requests.Count > 0 || _fatalTypes.Count > 0) && _codec.TryReadHeader(span, out var type, out var id))
+            if ((queue.AwaitsAcknowledgements || requests.Count > 0 || _fatalTypes.Count > 0) && _codec.TryReadHeader(span, out var type, out var id))
             {
                 if (id is not null)
                 {

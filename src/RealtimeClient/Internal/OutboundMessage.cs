@@ -41,6 +41,9 @@ internal sealed class OutboundMessage : IValueTaskSource
 
     internal bool IsWriting { get; set; }
 
+    /// <summary>Its acknowledgement arrived while it was still being written (the ack overtook the end of the write).</summary>
+    internal bool AckedWhileWriting { get; set; }
+
     internal bool InFlight { get; set; }
 
     internal ITimer? ExpiryTimer { get; set; }

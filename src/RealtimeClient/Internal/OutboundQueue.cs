@@ -20,8 +20,10 @@ internal sealed class OutboundQueue
     private readonly LinkedList<OutboundMessage> _inFlight = new();
     private readonly Dictionary<string, OutboundMessage> _inFlightById = new(StringComparer.Ordinal);
     private readonly List<TaskCompletionSource> _spaceWaiters = [];
+    private readonly LinkedList<AdmissionWaiter> _admissionWaiters = new();
     private readonly List<TaskCompletionSource> _drainWaiters = [];
     private TaskCompletionSource? _workSignal;
+    private OutboundMessage? _writing;
     private long _pendingBytes;
     private Action? _onAckTimeoutResend;
 
@@ -68,6 +70,18 @@ internal sealed class OutboundQueue
         }
     }
 
+    /// <summary>True when an acknowledgement may arrive: a message is in flight or an acknowledged one is being written.</summary>
+    public bool AwaitsAcknowledgements
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _inFlight.Count > 0 || _writing is not null;
+            }
+        }
+    }
+
     /// <summary>True when nothing is pending: a direct write by the caller keeps the order.</summary>
     public bool IsIdle
     {
@@ -96,9 +110,11 @@ internal sealed class OutboundQueue
         {
             OutboundMessage? dropped = null;
             TaskCompletionSource? waiter = null;
+            AdmissionWaiter? admission = null;
             lock (_gate)
             {
-                if (!IsFull(message.Length))
+                // Senders waiting for room (QueueOverflow.Wait) are admitted first, in the order they called.
+                if (!IsFull(message.Length) && _admissionWaiters.Count == 0)
                 {
                     Add(message, timeToLive, cancellationToken);
                     break;
@@ -115,8 +131,8 @@ internal sealed class OutboundQueue
                         dropped = FirstRemovable(_pending.Last, forward: false);
                         break;
                     default:
-                        waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                        _spaceWaiters.Add(waiter);
+                        admission = new AdmissionWaiter(message, timeToLive, cancellationToken);
+                        admission.Node = _admissionWaiters.AddLast(admission);
                         break;
                 }
 
@@ -124,6 +140,12 @@ internal sealed class OutboundQueue
                 {
                     RemovePending(dropped);
                 }
+            }
+
+            if (admission is not null)
+            {
+                await WaitForAdmissionAsync(admission, cancellationToken).ConfigureAwait(false);
+                return;
             }
 
             if (_options.Overflow == QueueOverflow.RejectNew)
@@ -167,6 +189,37 @@ internal sealed class OutboundQueue
         Signal();
     }
 
+    /// <summary>
+    /// Waits until <see cref="NotifySpaceAndDrain"/> moves the waiting message into the queue (in the order the senders
+    /// called) or <see cref="FailAll"/> fails it; cancelling fails it with <see cref="DeliveryFailureReason.Cancelled"/>
+    /// unless it was admitted meanwhile (its cancellation registration in the queue then takes over).
+    /// </summary>
+    private async ValueTask WaitForAdmissionAsync(AdmissionWaiter admission, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await admission.Admitted.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            bool removed;
+            lock (_gate)
+            {
+                removed = admission.Node?.List is not null;
+                if (removed)
+                {
+                    _admissionWaiters.Remove(admission.Node!);
+                    admission.Node = null;
+                }
+            }
+
+            if (removed)
+            {
+                Fail(admission.Message, DeliveryFailureReason.Cancelled);
+            }
+        }
+    }
+
     /// <summary>Puts a message that the caller failed to write directly at the front of the queue.</summary>
     public void PushFront(OutboundMessage message)
     {
@@ -196,6 +249,12 @@ internal sealed class OutboundQueue
             }
 
             head.IsWriting = true;
+            if (head.Mode == DeliveryMode.AtLeastOnce)
+            {
+                // Its ack may arrive before the write returns: Acknowledge must find it.
+                _writing = head;
+            }
+
             return head;
         }
     }
@@ -206,6 +265,11 @@ internal sealed class OutboundQueue
         lock (_gate)
         {
             message.IsWriting = false;
+            message.AckedWhileWriting = false;
+            if (_writing == message)
+            {
+                _writing = null;
+            }
         }
     }
 
@@ -216,6 +280,11 @@ internal sealed class OutboundQueue
         lock (_gate)
         {
             message.IsWriting = false;
+            if (_writing == message)
+            {
+                _writing = null;
+            }
+
             if (message.Node is not null)
             {
                 RemovePending(message);
@@ -224,6 +293,11 @@ internal sealed class OutboundQueue
             if (message.IsCompleted)
             {
                 // Expired or cancelled while being written: its outcome is already set.
+            }
+            else if (message.AckedWhileWriting)
+            {
+                // The server accepted it before the write returned.
+                complete = true;
             }
             else if (message.Mode == DeliveryMode.AtLeastOnce)
             {
@@ -255,6 +329,13 @@ internal sealed class OutboundQueue
         {
             if (!_inFlightById.Remove(id, out message))
             {
+                if (_writing is { } writing && string.Equals(writing.Id, id, StringComparison.Ordinal))
+                {
+                    // The ack overtook the end of the write: WriteSucceeded completes the message.
+                    writing.AckedWhileWriting = true;
+                    return true;
+                }
+
                 return false;
             }
 
@@ -343,6 +424,16 @@ internal sealed class OutboundQueue
 
             _inFlight.Clear();
             _inFlightById.Clear();
+
+            // Senders still waiting for room would otherwise be admitted below, into a queue nobody drains.
+            foreach (var admission in _admissionWaiters)
+            {
+                admission.Node = null;
+                failed.Add(admission.Message);
+                admission.Admitted.TrySetResult();
+            }
+
+            _admissionWaiters.Clear();
         }
 
         foreach (var message in failed)
@@ -457,8 +548,19 @@ internal sealed class OutboundQueue
     {
         TaskCompletionSource[]? space = null;
         TaskCompletionSource[]? drained = null;
+        List<AdmissionWaiter>? admitted = null;
         lock (_gate)
         {
+            // Admit waiting senders in the order they called, while there is room for the first of them.
+            while (_admissionWaiters.First is { } first && !IsFull(first.Value.Message.Length))
+            {
+                var admission = first.Value;
+                _admissionWaiters.RemoveFirst();
+                admission.Node = null;
+                Add(admission.Message, admission.TimeToLive, admission.CancellationToken);
+                (admitted ??= []).Add(admission);
+            }
+
             if (_spaceWaiters.Count > 0 && !IsFull(0))
             {
                 space = [.. _spaceWaiters];
@@ -480,6 +582,16 @@ internal sealed class OutboundQueue
         foreach (var waiter in drained ?? [])
         {
             waiter.TrySetResult();
+        }
+
+        if (admitted is not null)
+        {
+            foreach (var admission in admitted)
+            {
+                admission.Admitted.TrySetResult();
+            }
+
+            Signal();
         }
     }
 
@@ -530,6 +642,20 @@ internal sealed class OutboundQueue
                 queue.Fail(message, DeliveryFailureReason.Cancelled);
             }
         }
+    }
+
+    /// <summary>A sender waiting for room under <see cref="QueueOverflow.Wait"/>, with what it needs to be queued.</summary>
+    private sealed class AdmissionWaiter(OutboundMessage message, TimeSpan? timeToLive, CancellationToken cancellationToken)
+    {
+        public OutboundMessage Message { get; } = message;
+
+        public TimeSpan? TimeToLive { get; } = timeToLive;
+
+        public CancellationToken CancellationToken { get; } = cancellationToken;
+
+        public LinkedListNode<AdmissionWaiter>? Node { get; set; }
+
+        public TaskCompletionSource Admitted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private sealed class AckTimerState(OutboundQueue queue, OutboundMessage message)
