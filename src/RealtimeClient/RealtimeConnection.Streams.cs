@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Serialization.Metadata;
+using RealtimeClient.Codec;
 
 namespace RealtimeClient;
 
@@ -8,10 +9,6 @@ namespace RealtimeClient;
 // throwing subscribers and dropped messages are reported on Errors.
 public sealed partial class RealtimeConnection
 {
-    private const string ReflectionWarning =
-        "Payloads are deserialized with reflection-based metadata, which trimming and native AOT can break. " +
-        "Pass a JsonTypeInfo<T> from a source-generated JsonSerializerContext instead.";
-
     /// <summary>
     /// Every inbound message as received, text or binary, before decoding. Observers are called one message at a time,
     /// in arrival order, off the receive loop; a throwing observer is reported on <see cref="Errors"/> and keeps its
@@ -60,8 +57,8 @@ public sealed partial class RealtimeConnection
     /// <typeparam name="T">The payload type.</typeparam>
     /// <param name="type">The message type, matched exactly (ordinal).</param>
     /// <returns>A hot stream of payloads.</returns>
-    [RequiresUnreferencedCode(ReflectionWarning)]
-    [RequiresDynamicCode(ReflectionWarning)]
+    [RequiresUnreferencedCode(ReflectionTypeInfo.Warning)]
+    [RequiresDynamicCode(ReflectionTypeInfo.Warning)]
     public IObservable<T> On<T>(string type) => Dispatcher.On(type, Dispatcher.GetTypeInfo<T>());
 
     /// <summary>
@@ -91,8 +88,8 @@ public sealed partial class RealtimeConnection
     /// <param name="type">The message type, matched exactly (ordinal).</param>
     /// <param name="cancellationToken">Stops the enumeration.</param>
     /// <returns>The payloads, in arrival order.</returns>
-    [RequiresUnreferencedCode(ReflectionWarning)]
-    [RequiresDynamicCode(ReflectionWarning)]
+    [RequiresUnreferencedCode(ReflectionTypeInfo.Warning)]
+    [RequiresDynamicCode(ReflectionTypeInfo.Warning)]
     public IAsyncEnumerable<T> ReadAllAsync<T>(string type, CancellationToken cancellationToken = default) =>
         Dispatcher.ReadAllAsync(type, Dispatcher.GetTypeInfo<T>(), cancellationToken);
 }

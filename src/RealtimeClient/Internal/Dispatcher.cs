@@ -115,10 +115,15 @@ internal sealed class Dispatcher : IAsyncDisposable
     /// The payloads of messages of <paramref name="type"/> as an async stream with its own bounded buffer; subscribes
     /// when the enumeration starts and unsubscribes when it ends. Ends when the dispatcher completes.
     /// </summary>
-    public async IAsyncEnumerable<T> ReadAllAsync<T>(string type, JsonTypeInfo<T> typeInfo, [EnumeratorCancellation] CancellationToken ct)
+    public IAsyncEnumerable<T> ReadAllAsync<T>(string type, JsonTypeInfo<T> typeInfo, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(type);
         ArgumentNullException.ThrowIfNull(typeInfo);
+        return ReadAllCoreAsync(type, typeInfo, ct);
+    }
+
+    private async IAsyncEnumerable<T> ReadAllCoreAsync<T>(string type, JsonTypeInfo<T> typeInfo, [EnumeratorCancellation] CancellationToken ct)
+    {
         var wait = _options.Overflow == DispatchOverflow.Wait;
         var channelOptions = new BoundedChannelOptions(_options.BufferCapacity)
         {
@@ -139,19 +144,9 @@ internal sealed class Dispatcher : IAsyncDisposable
         }
     }
 
-    [RequiresUnreferencedCode("Payloads are deserialized with reflection-based metadata. Pass a JsonTypeInfo<T> from a source-generated JsonSerializerContext instead.")]
-    [RequiresDynamicCode("Payloads are deserialized with reflection-based metadata. Pass a JsonTypeInfo<T> from a source-generated JsonSerializerContext instead.")]
-    public JsonTypeInfo<T> GetTypeInfo<T>()
-    {
-        var options = _codec.SerializerOptions;
-        if (!options.IsReadOnly)
-        {
-            // Adds the reflection-based resolver when the options have none (the codec's default options).
-            options.MakeReadOnly(populateMissingResolver: true);
-        }
-
-        return (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
-    }
+    [RequiresUnreferencedCode(ReflectionTypeInfo.Warning)]
+    [RequiresDynamicCode(ReflectionTypeInfo.Warning)]
+    public JsonTypeInfo<T> GetTypeInfo<T>() => ReflectionTypeInfo.Get<T>(_codec);
 
     /// <summary>
     /// Marks a message type as handled by the engine itself (acks, heartbeat replies), so that it is not published
