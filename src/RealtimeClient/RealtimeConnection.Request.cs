@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Serialization.Metadata;
+using RealtimeClient.Codec;
 using RealtimeClient.Internal;
 
 namespace RealtimeClient;
@@ -80,8 +81,7 @@ public sealed partial class RealtimeConnection
     [RequiresUnreferencedCode("Serialises by reflection; use the overload with JsonTypeInfo when trimming.")]
     [RequiresDynamicCode("Serialises by reflection; use the overload with JsonTypeInfo for native AOT.")]
     public Task<TReply?> RequestAsync<TRequest, TReply>(string type, TRequest payload, CancellationToken cancellationToken = default) =>
-        RequestAsync(type, payload, (JsonTypeInfo<TRequest>)_codec.SerializerOptions.GetTypeInfo(typeof(TRequest)),
-            (JsonTypeInfo<TReply>)_codec.SerializerOptions.GetTypeInfo(typeof(TReply)), cancellationToken);
+        RequestAsync(type, payload, ReflectionTypeInfo.Get<TRequest>(_codec), ReflectionTypeInfo.Get<TReply>(_codec), cancellationToken);
 
     /// <summary>A connected session ended and another will follow: requests either fail now or are sent again.</summary>
     void ISessionHost.OnConnectionLost(DisconnectInfo info)

@@ -4,6 +4,7 @@ using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json.Serialization.Metadata;
+using RealtimeClient.Codec;
 using RealtimeClient.Internal;
 
 namespace RealtimeClient;
@@ -85,10 +86,11 @@ public sealed partial class RealtimeConnection
     /// <param name="options">Delivery settings (default: <see cref="SendOptions.Default"/>).</param>
     /// <param name="cancellationToken">Cancels the send while it waits.</param>
     /// <returns>The outcome.</returns>
-    [RequiresUnreferencedCode("Serialises T by reflection; use the overload with a JsonTypeInfo<T> when trimming.")]
-    [RequiresDynamicCode("Serialises T by reflection; use the overload with a JsonTypeInfo<T> for native AOT.")]
-    public ValueTask SendAsync<T>(string type, T payload, SendOptions? options = null, CancellationToken cancellationToken = default) =>
-        SendAsync(type, payload, (JsonTypeInfo<T>)_codec.SerializerOptions.GetTypeInfo(typeof(T)), options, cancellationToken);
+    /// <remarks>Named apart from <c>SendAsync</c> so that <c>SendAsync(text, options)</c> is never ambiguous.</remarks>
+    [RequiresUnreferencedCode("Serialises T by reflection; use SendAsync with a JsonTypeInfo<T> when trimming.")]
+    [RequiresDynamicCode("Serialises T by reflection; use SendAsync with a JsonTypeInfo<T> for native AOT.")]
+    public ValueTask SendEnvelopeAsync<T>(string type, T payload, SendOptions? options = null, CancellationToken cancellationToken = default) =>
+        SendAsync(type, payload, ReflectionTypeInfo.Get<T>(_codec), options, cancellationToken);
 
     /// <summary>
     /// Fails every message in the queue, and every acknowledged message still waiting for its acknowledgement, with

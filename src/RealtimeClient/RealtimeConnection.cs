@@ -48,11 +48,16 @@ public sealed partial class RealtimeConnection : IAsyncDisposable, ISessionHost
         _logger = (ILogger?)loggerFactory?.CreateLogger<RealtimeConnection>() ?? NullLogger.Instance;
         _errors = new ObserverList<RealtimeError>("Errors", _logger, replayLatest: false);
         _state = new StateMachine(_logger, _time, ex => ReportError(new RealtimeError(ErrorKind.SubscriberFailed, "A StateChanges observer threw.", ex)));
-        _codec = options.Codec ?? new JsonEnvelopeCodec(new JsonEnvelopeOptions());
+        // The default codec is immutable and thread-safe: one shared instance instead of a JsonSerializerOptions and an
+        // intern table per connection (a few KiB each, which adds up over many idle connections).
+        _codec = options.Codec ?? JsonEnvelopeCodec.Default;
         _connector = options.Connector ?? new ClientWebSocketConnector(options.Transport ?? DefaultTransport(options.Heartbeat));
         _queue = new OutboundQueue(options.Queue, options.Acknowledgements, _time, _logger, OnMessageDropped);
         _queue.SetAckTimeoutCallback(static () => { });
         Dispatcher = new Dispatcher(options.Dispatch, _codec, ReportError, _logger);
+
+        // Acknowledgements are consumed by the queue: they are not "unhandled" messages.
+        Dispatcher.MarkHandled(options.Acknowledgements.AckType);
         _inbound = new InboundFilter(options, _codec, _logger);
         _requests = new PendingRequests();
     }
