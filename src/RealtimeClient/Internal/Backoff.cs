@@ -1,6 +1,10 @@
 namespace RealtimeClient.Internal;
 
-/// <summary>The documented backoff: equal jitter on a doubling ceiling, and full jitter for the first retry after a drop.</summary>
+/// <summary>
+/// The documented backoff: equal jitter on a doubling ceiling, and full jitter for the first retry after a drop.
+/// Delays are whole milliseconds: timers have millisecond resolution, so the delay announced in a state change is the
+/// delay actually waited.
+/// </summary>
 internal static class Backoff
 {
     /// <summary>The ceiling for the retry after <paramref name="failedAttempts"/> failed attempts (1-based).</summary>
@@ -15,10 +19,24 @@ internal static class Backoff
     public static TimeSpan AfterFailedAttempt(ReconnectOptions options, int failedAttempts, Random random)
     {
         var ceiling = Ceiling(options, failedAttempts).Ticks;
-        return TimeSpan.FromTicks((ceiling / 2) + (long)(random.NextDouble() * (ceiling - (ceiling / 2))));
+        return Jitter(ceiling - (ceiling / 2), ceiling, random);
     }
 
     /// <summary>A delay in [0, InitialDelay] for the first retry after a connection that had stayed up.</summary>
     public static TimeSpan AfterDrop(ReconnectOptions options, Random random) =>
-        TimeSpan.FromTicks((long)(random.NextDouble() * options.InitialDelay.Ticks));
+        Jitter(0, options.InitialDelay.Ticks, random);
+
+    /// <summary>
+    /// A random whole number of milliseconds in [<paramref name="low"/>, <paramref name="high"/>] (ticks). Delays on a
+    /// <see cref="TimeProvider"/> (<c>Task.Delay</c>, Polly) truncate to whole milliseconds, so a whole-millisecond delay is
+    /// the one really waited, and the one announced in <see cref="StateChange.RetryDelay"/>.
+    /// </summary>
+    private static TimeSpan Jitter(long low, long high, Random random)
+    {
+        var lowMs = (low + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond;
+        var highMs = high / TimeSpan.TicksPerMillisecond;
+        return highMs < lowMs
+            ? TimeSpan.FromTicks(high)
+            : TimeSpan.FromTicks(random.NextInt64(lowMs, highMs + 1) * TimeSpan.TicksPerMillisecond);
+    }
 }

@@ -240,6 +240,13 @@ internal sealed class Session : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         End(new DisconnectInfo(DisconnectKind.ConnectionLost, exception: new ObjectDisposedException(nameof(Session)), upTime: UpTime));
+        if (_ended.Task.Result.Kind is DisconnectKind.ServerClosed or DisconnectKind.MessageTooLarge)
+        {
+            // The receive loop ended the session and is writing a close frame (the answer to the server's close, or 1009),
+            // bounded by CloseTimeout; aborting now could cut it off, so the server would never learn why.
+            await _receiveLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
         _socket.Abort();
         try
         {
@@ -261,19 +268,23 @@ internal sealed class Session : IAsyncDisposable
         var ct = _cts.Token;
         var buffer = ArrayPool<byte>.Shared.Rent(options.ReceiveBufferSize);
         var count = 0;
+
+        // Room for one byte beyond the limit: reading it is what tells a message over the limit from one exactly at it
+        // (whose last fragment may be empty, so "not ended at the limit" does not mean "too large").
+        var limit = (int)Math.Min((long)options.MaxMessageSize + 1, Array.MaxLength);
         try
         {
             while (true)
             {
                 if (count == buffer.Length)
                 {
-                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, options.MaxMessageSize));
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(buffer.Length * 2L, limit));
                     buffer.AsSpan(0, count).CopyTo(larger);
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = larger;
                 }
 
-                var room = Math.Min(buffer.Length, options.MaxMessageSize) - count;
+                var room = Math.Min(buffer.Length, limit) - count;
                 var result = await _socket.ReceiveAsync(buffer.AsMemory(count, room), ct).ConfigureAwait(false);
                 Volatile.Write(ref _lastReceivedTicks, _host.Time.GetUtcNow().UtcTicks);
                 if (result.MessageType == WebSocketMessageType.Close)
@@ -283,14 +294,15 @@ internal sealed class Session : IAsyncDisposable
                 }
 
                 count += result.Count;
+                if (count >= limit)
+                {
+                    // Past MaxMessageSize (or, for a limit near Array.MaxLength, no room left to read on).
+                    await OnTooLargeAsync().ConfigureAwait(false);
+                    return;
+                }
+
                 if (!result.EndOfMessage)
                 {
-                    if (count >= options.MaxMessageSize)
-                    {
-                        await OnTooLargeAsync().ConfigureAwait(false);
-                        return;
-                    }
-
                     continue;
                 }
 
@@ -300,8 +312,22 @@ internal sealed class Session : IAsyncDisposable
                     CheckWaiters(kind, buffer.AsSpan(0, count));
                 }
 
-                var message = buffer;
-                buffer = ArrayPool<byte>.Shared.Rent(options.ReceiveBufferSize);
+                // The dispatcher owns what it is handed until it has dispatched it, and many messages may wait in its
+                // buffer. A message that fits the receive buffer is copied into a rented array of its own size (the
+                // pool keeps many small arrays, few large ones), and the receive buffer is kept for the next message;
+                // a message that made the buffer grow is handed over whole and a fresh receive buffer is rented.
+                byte[] message;
+                if (count <= options.ReceiveBufferSize)
+                {
+                    message = ArrayPool<byte>.Shared.Rent(Math.Max(count, 1));
+                    buffer.AsSpan(0, count).CopyTo(message);
+                }
+                else
+                {
+                    message = buffer;
+                    buffer = ArrayPool<byte>.Shared.Rent(options.ReceiveBufferSize);
+                }
+
                 var length = count;
                 count = 0;
                 if (await _host.OnInboundAsync(kind, message, length, ct).ConfigureAwait(false) is { } fatal)
@@ -331,8 +357,20 @@ internal sealed class Session : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Whether a receive failed because a text message was not valid UTF-8. The managed WebSocket validates text itself:
+    /// it sends close 1007 and throws a bare <see cref="WebSocketError.Faulted"/> exception (no message of its own, no
+    /// inner exception), unlike its protocol errors (which carry a message) and transport failures (which carry the
+    /// cause). Other implementations may say "UTF-8" in the message.
+    /// </summary>
     private static bool IsInvalidUtf8(Exception ex) =>
-        ex is WebSocketException && ex.Message.Contains("UTF-8", StringComparison.OrdinalIgnoreCase);
+        ex is WebSocketException wse
+        && (wse.Message.Contains("UTF-8", StringComparison.OrdinalIgnoreCase)
+            || (wse.WebSocketErrorCode == WebSocketError.Faulted && wse.InnerException is null
+                && string.Equals(wse.Message, BareFaultedMessage, StringComparison.Ordinal)));
+
+    /// <summary>The message of a <see cref="WebSocketError.Faulted"/> exception created without one (the runtime's own text, in its culture).</summary>
+    private static readonly string BareFaultedMessage = new WebSocketException(WebSocketError.Faulted).Message;
 
     private async Task OnServerCloseAsync()
     {

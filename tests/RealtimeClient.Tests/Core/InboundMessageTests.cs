@@ -1,0 +1,155 @@
+using System.Net.WebSockets;
+using System.Text;
+using RealtimeClient.Tests.Engine;
+
+namespace RealtimeClient.Tests.Core;
+
+/// <summary>Inbound assembly, the size limit and invalid UTF-8.</summary>
+public class InboundMessageTests
+{
+    [Fact]
+    public async Task Fragmented_text_is_assembled_intact_even_when_a_character_is_split_across_fragments()
+    {
+        await using var h = new Harness();
+        var server = await h.StartAndAcceptAsync();
+        using var messages = new Recorder<InboundMessage>(h.Connection.Messages);
+        const string text = "héllo wörld — ☃ 𝄞 fragments";
+        var bytes = Encoding.UTF8.GetBytes(text);
+
+        // Split inside multi-byte sequences: after the first byte of 'é' and inside the 4-byte clef.
+        var clef = Array.IndexOf(bytes, (byte)0xF0);
+        await server.SendFragmentsAsync(WebSocketMessageType.Text, bytes[..2], bytes[2..(clef + 2)], bytes[(clef + 2)..]).Safe();
+
+        var message = await messages.FirstAsync(_ => true);
+        Assert.Equal(MessageKind.Text, message.Kind);
+        Assert.Equal(text, message.Text);
+    }
+
+    [Fact]
+    public async Task Fragmented_binary_larger_than_the_receive_buffer_is_assembled_intact()
+    {
+        await using var h = new Harness();
+        var server = await h.StartAndAcceptAsync();
+        using var messages = new Recorder<InboundMessage>(h.Connection.Messages);
+        var bytes = new byte[3 * h.Options.ReceiveBufferSize + 123];
+        new Random(42).NextBytes(bytes);
+
+        await server.SendFragmentsAsync(WebSocketMessageType.Binary, bytes[..1000], bytes[1000..9000], [], bytes[9000..]).Safe();
+        await server.SendTextAsync("next").Safe();
+
+        var all = await messages.FirstAsync(m => m.Kind == MessageKind.Text);
+        var values = messages.Values;
+        Assert.Equal(2, values.Count);
+        Assert.Equal(MessageKind.Binary, values[0].Kind);
+        Assert.Equal(bytes, values[0].Data.ToArray());
+        Assert.Equal("next", all.Text);
+    }
+
+    [Fact]
+    public async Task A_message_exactly_at_the_limit_is_delivered()
+    {
+        await using var h = new Harness(o => CoreTestKit.WithSizes(o, maxMessageSize: 8192, receiveBufferSize: 1024));
+        var server = await h.StartAndAcceptAsync();
+        using var messages = new Recorder<InboundMessage>(h.Connection.Messages);
+        var bytes = new byte[8192];
+        new Random(7).NextBytes(bytes);
+
+        await server.SendBinaryAsync(bytes).Safe();
+        var message = await messages.FirstAsync(_ => true);
+
+        Assert.Equal(bytes, message.Data.ToArray());
+        Assert.Equal(ConnectionState.Connected, h.Connection.State);
+        Assert.DoesNotContain(h.Errors.Values, e => e.Kind == ErrorKind.MessageTooLarge);
+
+        // Also at the limit in fragments, the last one empty.
+        var text = new string('x', 8192);
+        await server.SendFragmentsAsync(WebSocketMessageType.Text, Encoding.UTF8.GetBytes(text[..5000]), Encoding.UTF8.GetBytes(text[5000..]), []).Safe();
+        var second = await messages.FirstAsync(m => m.Kind == MessageKind.Text);
+        Assert.Equal(text, second.Text);
+        Assert.Equal(ConnectionState.Connected, h.Connection.State);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_message_over_the_limit_is_an_error_closes_with_1009_and_reconnects(bool fragmented)
+    {
+        await using var h = new Harness(o => CoreTestKit.WithSizes(o, maxMessageSize: 8192, receiveBufferSize: 1024));
+        var server = await h.StartAndAcceptAsync();
+        using var messages = new Recorder<InboundMessage>(h.Connection.Messages);
+        var tooLarge = h.Errors.NextAsync(e => e.Kind == ErrorKind.MessageTooLarge);
+        var reconnecting = h.NextState(ConnectionState.Reconnecting);
+        var bytes = new byte[8193];
+
+        if (fragmented)
+        {
+            await server.SendFragmentsAsync(WebSocketMessageType.Binary, bytes[..4096], bytes[4096..8192], bytes[8192..]).Safe();
+        }
+        else
+        {
+            await server.SendBinaryAsync(bytes).Safe();
+        }
+
+        Assert.Contains("8192", (await tooLarge).Message);
+        Assert.Equal(WebSocketCloseStatus.MessageTooBig, await CoreTestKit.ClientCloseStatusAsync(server));
+        var change = await reconnecting;
+        Assert.Equal(DisconnectKind.MessageTooLarge, change.Disconnect!.Kind);
+        Assert.Empty(messages.Values);
+
+        var again = await CoreTestKit.ReconnectAsync(h);
+        await again.SendTextAsync("small").Safe();
+        Assert.Equal("small", (await messages.FirstAsync(_ => true)).Text);
+    }
+
+    [Fact]
+    public async Task Invalid_utf8_is_an_InvalidUtf8_error_with_its_cause_and_the_connection_reconnects()
+    {
+        var unobserved = new List<Exception>();
+        EventHandler<UnobservedTaskExceptionEventArgs> handler = (_, e) =>
+        {
+            if (e.Exception.Flatten().InnerExceptions.Any(x => x is WebSocketException or MessageDeliveryException || x.Message.Contains("UTF-8", StringComparison.OrdinalIgnoreCase)))
+            {
+                lock (unobserved)
+                {
+                    unobserved.Add(e.Exception);
+                }
+            }
+        };
+        TaskScheduler.UnobservedTaskException += handler;
+        try
+        {
+            await using (var h = new Harness())
+            {
+                var server = await h.StartAndAcceptAsync();
+                using var messages = new Recorder<InboundMessage>(h.Connection.Messages);
+                var invalid = h.Errors.NextAsync(e => e.Kind == ErrorKind.InvalidUtf8);
+                var reconnecting = h.NextState(ConnectionState.Reconnecting);
+
+                await server.SendRawTextBytesAsync([(byte)'o', (byte)'k', 0xC3, 0x28, 0xFF]).Safe();
+
+                var error = await invalid;
+                Assert.NotNull(error.Exception);
+                Assert.IsAssignableFrom<WebSocketException>(error.Exception);
+                Assert.Equal(WebSocketCloseStatus.InvalidPayloadData, await CoreTestKit.ClientCloseStatusAsync(server));
+                var change = await reconnecting;
+                Assert.Equal(DisconnectKind.ConnectionLost, change.Disconnect!.Kind);
+                Assert.Same(error.Exception, change.Disconnect.Exception);
+                Assert.Empty(messages.Values);
+
+                var again = await CoreTestKit.ReconnectAsync(h);
+                await again.SendTextAsync("valid").Safe();
+                Assert.Equal("valid", (await messages.FirstAsync(_ => true)).Text);
+            }
+
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+        }
+        finally
+        {
+            TaskScheduler.UnobservedTaskException -= handler;
+        }
+
+        Assert.Empty(unobserved);
+    }
+}

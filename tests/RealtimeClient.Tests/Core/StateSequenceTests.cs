@@ -1,0 +1,136 @@
+using System.Net.WebSockets;
+using RealtimeClient.Tests.Engine;
+
+namespace RealtimeClient.Tests.Core;
+
+/// <summary>The public state sequence, with its reasons, for the basic lifecycle events.</summary>
+public class StateSequenceTests
+{
+    [Fact]
+    public async Task Connect_goes_Disconnected_Connecting_Connected()
+    {
+        await using var h = new Harness();
+        await h.StartAndAcceptAsync();
+
+        var states = h.States.Values;
+        Assert.Equal(3, states.Count);
+        Assert.Equal((ConnectionState.Disconnected, ConnectionState.Disconnected), (states[0].Previous, states[0].Current));
+        Assert.Equal((ConnectionState.Disconnected, ConnectionState.Connecting), (states[1].Previous, states[1].Current));
+        Assert.Equal(1, states[1].Attempt);
+        Assert.Equal((ConnectionState.Connecting, ConnectionState.Connected), (states[2].Previous, states[2].Current));
+        Assert.Null(states[2].Disconnect);
+        Assert.Null(states[2].CloseReason);
+        Assert.Equal(ConnectionState.Connected, h.Connection.State);
+    }
+
+    [Fact]
+    public async Task App_stop_sends_close_1000_waits_for_the_answer_and_ends_Closed_Stopped()
+    {
+        await using var h = new Harness();
+        var server = await h.StartAndAcceptAsync();
+        var closed = h.NextState(ConnectionState.Closed);
+
+        await h.Connection.StopAsync().Safe();
+
+        var (status, _) = await server.ClientClosed.Safe();
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, status);
+        var change = await closed;
+        Assert.Equal(ConnectionState.Connected, change.Previous);
+        Assert.Equal(CloseReason.Stopped, change.CloseReason);
+        Assert.Equal(ConnectionState.Closed, h.Connection.State);
+
+        // Nothing after Closed: no reconnect sneaks in.
+        Assert.Equal(ConnectionState.Closed, h.States.Values[^1].Current);
+        Assert.DoesNotContain(h.States.Values, s => s.Current == ConnectionState.Reconnecting);
+        Assert.Single(h.Server.Requests);
+    }
+
+    [Fact]
+    public async Task Server_close_1001_leads_to_Reconnecting_with_the_status_and_description()
+    {
+        await using var h = new Harness();
+        var server = await h.StartAndAcceptAsync();
+        var reconnecting = h.NextState(ConnectionState.Reconnecting);
+
+        var (answer, _) = await server.CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "going away").Safe();
+
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, answer); // the client answered the close handshake
+        var change = await reconnecting;
+        Assert.Equal(ConnectionState.Connected, change.Previous);
+        Assert.Null(change.CloseReason);
+        Assert.NotNull(change.Disconnect);
+        Assert.Equal(DisconnectKind.ServerClosed, change.Disconnect.Kind);
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, change.Disconnect.CloseStatus);
+        Assert.Equal("going away", change.Disconnect.CloseDescription);
+        Assert.NotNull(change.RetryDelay);
+    }
+
+    [Fact]
+    public async Task Server_close_after_a_long_uptime_reconnects_after_the_drop_backoff()
+    {
+        await using var h = new Harness();
+        var server = await h.StartAndAcceptAsync();
+        h.Time.Advance(h.Options.Reconnect.MinimumUptime); // the connection proved itself
+        var reconnecting = h.NextState(ConnectionState.Reconnecting);
+
+        await server.CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "restart").Safe();
+
+        var change = await reconnecting;
+        Assert.Equal(1, change.Attempt);
+        Assert.Equal(DisconnectKind.ServerClosed, change.Disconnect!.Kind);
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, change.Disconnect.CloseStatus);
+        Assert.Equal("restart", change.Disconnect.CloseDescription);
+        Assert.Equal(h.Options.Reconnect.MinimumUptime, change.Disconnect.UpTime);
+        Assert.InRange(change.RetryDelay!.Value, TimeSpan.Zero, h.Options.Reconnect.InitialDelay);
+
+        var again = await CoreTestKit.ReconnectAsync(h);
+        await h.Connection.SendAsync("after").AsTask().Safe();
+        Assert.Equal("after", (await again.ReceiveAsync().Safe()).Text);
+    }
+
+    [Fact]
+    public async Task Server_abort_without_close_frame_leads_to_Reconnecting_with_ConnectionLost_and_the_exception()
+    {
+        await using var h = new Harness();
+        var server = await h.StartAndAcceptAsync();
+        var reconnecting = h.NextState(ConnectionState.Reconnecting);
+        var lost = h.Errors.NextAsync(e => e.Kind == ErrorKind.ConnectionLost);
+
+        server.Abort();
+
+        var change = await reconnecting;
+        Assert.Equal(ConnectionState.Connected, change.Previous);
+        Assert.NotNull(change.Disconnect);
+        Assert.Equal(DisconnectKind.ConnectionLost, change.Disconnect.Kind);
+        Assert.NotNull(change.Disconnect.Exception);
+        Assert.Null(change.Disconnect.CloseStatus);
+        Assert.Same(change.Disconnect.Exception, (await lost).Exception);
+        Assert.DoesNotContain(h.Errors.Values, e => e.Kind == ErrorKind.InvalidUtf8); // a plain drop is not misread as bad UTF-8
+
+        // And it comes back.
+        await CoreTestKit.ReconnectAsync(h);
+        Assert.Equal(2, h.Server.Connections.Count);
+    }
+
+    [Fact]
+    public async Task StateChanges_replays_the_current_state_to_a_new_subscriber()
+    {
+        await using var h = new Harness();
+        using (var before = new Recorder<StateChange>(h.Connection.StateChanges))
+        {
+            var first = Assert.Single(before.Values);
+            Assert.Equal(ConnectionState.Disconnected, first.Current);
+        }
+
+        await h.StartAndAcceptAsync();
+        using var late = new Recorder<StateChange>(h.Connection.StateChanges);
+
+        var replayed = Assert.Single(late.Values);
+        Assert.Equal(ConnectionState.Connecting, replayed.Previous);
+        Assert.Equal(ConnectionState.Connected, replayed.Current);
+
+        var closed = late.NextAsync(s => s.Current == ConnectionState.Closed);
+        await h.Connection.StopAsync().Safe();
+        Assert.Equal(CloseReason.Stopped, (await closed).CloseReason);
+    }
+}
