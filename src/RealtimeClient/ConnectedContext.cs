@@ -45,6 +45,7 @@ public sealed class ConnectedContext
     /// Waits for the next inbound message (arriving after this call) that <paramref name="predicate"/> accepts. Messages
     /// still go to subscribers as usual.
     /// </summary>
+    /// <remarks>Start the wait before sending the message whose reply you await: earlier messages are not seen.</remarks>
     /// <param name="predicate">Which message to wait for.</param>
     /// <param name="cancellationToken">Cancels the wait; the attempt's own timeout also ends it.</param>
     /// <returns>The message.</returns>
@@ -58,6 +59,10 @@ public sealed class ConnectedContext
     /// Waits for the next inbound envelope of one of <paramref name="types"/> (read by the codec), for example
     /// <c>auth_success</c> or <c>auth_failed</c>.
     /// </summary>
+    /// <remarks>
+    /// Only messages arriving after the call are seen: start the wait before sending the message whose reply you await
+    /// (<c>var reply = ctx.WaitForTypeAsync(...); await ctx.SendAsync(...); await reply;</c>).
+    /// </remarks>
     /// <param name="types">The envelope types to wait for.</param>
     /// <param name="cancellationToken">Cancels the wait; the attempt's own timeout also ends it.</param>
     /// <returns>The message and its envelope type.</returns>

@@ -25,6 +25,7 @@ internal sealed class ConnectionSupervisor
     private int _uriIndex;
     private bool _everConnected;
     private bool _stopping;
+    private Task _teardown = Task.CompletedTask;
 
     public ConnectionSupervisor(ISessionHost host, StateMachine state, IWebSocketConnector connector, Random? random = null)
     {
@@ -56,6 +57,18 @@ internal sealed class ConnectionSupervisor
 
     /// <summary>Runs until the connection closes for good or <paramref name="stopToken"/> is cancelled.</summary>
     public async Task RunAsync(CancellationToken stopToken)
+    {
+        try
+        {
+            await RunAttemptsAsync(stopToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _teardown.ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunAttemptsAsync(CancellationToken stopToken)
     {
         var run = new RunState();
         while (!stopToken.IsCancellationRequested)
@@ -165,6 +178,7 @@ internal sealed class ConnectionSupervisor
             TransitionToReconnecting(run.Attempt, null, run.LastFailure);
         }
 
+        await _teardown.ConfigureAwait(false);
         var (session, failure) = await ConnectAsync(uri, run, ct).ConfigureAwait(false);
         if (session is null)
         {
@@ -172,39 +186,39 @@ internal sealed class ConnectionSupervisor
         }
 
         // Connected: the backoff of this run is kept until the connection proves itself by staying up.
-        await using (session.ConfigureAwait(false))
+        var previous = _state.State;
+        Volatile.Write(ref _session, session);
+        run.AuthRefreshUsed = false;
+        _everConnected = true;
+        _state.TryTransition(previous, ConnectionState.Connected, attempt: run.Attempt);
+        Log.Connected(Logger, uri.Host, run.Attempt);
+
+        DisconnectInfo info;
+        using (ct.UnsafeRegister(static s => ((Session)s!).End(new DisconnectInfo(DisconnectKind.ConnectionLost)), session))
         {
-            var previous = _state.State;
-            Volatile.Write(ref _session, session);
-            run.AuthRefreshUsed = false;
-            _everConnected = true;
-            _state.TryTransition(previous, ConnectionState.Connected, attempt: run.Attempt);
-            Log.Connected(Logger, uri.Host, run.Attempt);
-
-            DisconnectInfo info;
-            using (ct.UnsafeRegister(static s => ((Session)s!).End(new DisconnectInfo(DisconnectKind.ConnectionLost)), session))
-            {
-                info = await session.Ended.ConfigureAwait(false);
-            }
-
-            Volatile.Write(ref _session, null);
-            ct.ThrowIfCancellationRequested();
-
-            if (Stopping)
-            {
-                return RunResult.Closed(CloseReason.Stopped, info);
-            }
-
-            LastDisconnect = info;
-            _host.OnConnectionLost(info);
-            Log.ConnectionLost(Logger, info.UpTime.TotalMilliseconds, info.ToString());
-            if (info.Kind != DisconnectKind.ReconnectRequested)
-            {
-                _host.ReportError(new RealtimeError(ErrorKind.ConnectionLost, $"The connection was lost: {info}.", info.Exception));
-            }
-
-            return Classify(run, info, connected: true);
+            info = await session.Ended.ConfigureAwait(false);
         }
+
+        // Tear the socket and its loops down in the background, so the state says what happened without waiting for
+        // them to unwind (on a loaded machine that can take most of a second); the next attempt waits for it.
+        Volatile.Write(ref _session, null);
+        _teardown = session.DisposeAsync().AsTask();
+        ct.ThrowIfCancellationRequested();
+
+        if (Stopping)
+        {
+            return RunResult.Closed(CloseReason.Stopped, info);
+        }
+
+        LastDisconnect = info;
+        _host.OnConnectionLost(info);
+        Log.ConnectionLost(Logger, info.UpTime.TotalMilliseconds, info.ToString());
+        if (info.Kind != DisconnectKind.ReconnectRequested)
+        {
+            _host.ReportError(new RealtimeError(ErrorKind.ConnectionLost, $"The connection was lost: {info}.", info.Exception));
+        }
+
+        return Classify(run, info, connected: true);
     }
 
     private async ValueTask<(Session? Session, DisconnectInfo? Failure)> ConnectAsync(Uri uri, RunState run, CancellationToken ct)
