@@ -19,6 +19,7 @@ internal static class ChatClient
     {
         var print = new Printer(output);
         var closed = new TaskCompletionSource<StateChange>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var fatalShown = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var connection = new RealtimeConnection(BuildOptions(options, print));
         using var states = connection.StateChanges.Subscribe(new Observer<StateChange>(change =>
         {
@@ -43,6 +44,10 @@ internal static class ChatClient
             {
                 var frame = e.Deserialize(ChatJson.Default.ServerFrame);
                 print.Line($"! server {e.Type} {frame?.Code}: {frame?.Message}");
+                if (e.Type is not "error")
+                {
+                    fatalShown.TrySetResult();
+                }
             }
         }));
 
@@ -91,6 +96,7 @@ internal static class ChatClient
         var finished = await Task.WhenAny(readLines, closed.Task).ConfigureAwait(false);
         if (finished == closed.Task)
         {
+            await ShowFatalMessageAsync(closed.Task.Result, fatalShown.Task).ConfigureAwait(false);
             return ExitCodeFor(closed.Task.Result, print);
         }
 
@@ -110,6 +116,7 @@ internal static class ChatClient
 
             if (closed.Task.IsCompleted)
             {
+                await ShowFatalMessageAsync(closed.Task.Result, fatalShown.Task).ConfigureAwait(false);
                 return ExitCodeFor(closed.Task.Result, print);
             }
 
@@ -128,6 +135,22 @@ internal static class ChatClient
 
         await connection.StopAsync(CancellationToken.None).ConfigureAwait(false);
         return ExitOk;
+    }
+
+    // The fatal frame reaches the Envelopes observer through the dispatcher, which can lag behind the Closed state
+    // change: give it a moment to print the server's reason before the subscriptions are disposed.
+    private static async Task ShowFatalMessageAsync(StateChange closed, Task shown)
+    {
+        if (closed.CloseReason == CloseReason.FatalMessage)
+        {
+            try
+            {
+                await shown.WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+            }
+        }
     }
 
     private static int ExitCodeFor(StateChange closed, Printer print)
