@@ -1,3 +1,4 @@
+using RealtimeClient.Tests.Engine;
 using System.Diagnostics;
 using Xunit.Abstractions;
 
@@ -27,9 +28,9 @@ public sealed class StayingConnectedTests(ITestOutputHelper output)
         var heartbeat = new HeartbeatOptions { Interval = TimeSpan.FromSeconds(1), Timeout = TimeSpan.FromSeconds(3), Message = "ping" };
         await using var server = await LoopbackWebSocketServer.StartAsync();
         await using var connection = new RealtimeConnection(Options(server.Uri, heartbeat));
-        using var states = new Observed<StateChange>(connection.StateChanges);
-        using var messages = new Observed<InboundMessage>(connection.Messages);
-        using var errors = new Observed<RealtimeError>(connection.Errors);
+        using var states = new Recorder<StateChange>(connection.StateChanges);
+        using var messages = new Recorder<InboundMessage>(connection.Messages);
+        using var errors = new Recorder<RealtimeError>(connection.Errors);
 
         await connection.StartAsync().WaitAsync(Safety);
 
@@ -58,8 +59,8 @@ public sealed class StayingConnectedTests(ITestOutputHelper output)
         var first = await LoopbackWebSocketServer.StartAsync();
         var port = first.Port;
         await using var connection = new RealtimeConnection(Options(first.Uri, heartbeat));
-        using var states = new Observed<StateChange>(connection.StateChanges);
-        using var messages = new Observed<InboundMessage>(connection.Messages);
+        using var states = new Recorder<StateChange>(connection.StateChanges);
+        using var messages = new Recorder<InboundMessage>(connection.Messages);
 
         await connection.StartAsync().WaitAsync(Safety);
         var echoed = messages.NextAsync(m => m.Text == "before restart", Safety);
