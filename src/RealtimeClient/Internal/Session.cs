@@ -19,6 +19,7 @@ internal sealed class Session : IAsyncDisposable
     private readonly object _waitersGate = new();
     private readonly List<Waiter> _waiters = [];
     private readonly DateTimeOffset _openedAt;
+    private readonly bool _waitWithoutBuffer;
     private Task _receiveLoop = Task.CompletedTask;
     private Task _pump = Task.CompletedTask;
     private ITimer? _heartbeatTimer;
@@ -31,6 +32,10 @@ internal sealed class Session : IAsyncDisposable
     {
         _socket = socket;
         _host = host;
+
+        // Zero-byte reads are understood by the runtime's own WebSocket (ClientWebSocket, WebSocket.CreateFromStream);
+        // another implementation from a custom connector gets the classic loop that always holds a buffer.
+        _waitWithoutBuffer = socket is ClientWebSocket || socket.GetType().Assembly == typeof(WebSocket).Assembly;
         _openedAt = host.Time.GetUtcNow();
         _lastReceivedTicks = _openedAt.UtcTicks;
     }
@@ -268,6 +273,7 @@ internal sealed class Session : IAsyncDisposable
         var ct = _cts.Token;
         var buffer = ArrayPool<byte>.Shared.Rent(options.ReceiveBufferSize);
         var count = 0;
+        var burst = false;
 
         // Room for one byte beyond the limit: reading it is what tells a message over the limit from one exactly at it
         // (whose last fragment may be empty, so "not ended at the limit" does not mean "too large").
@@ -276,6 +282,24 @@ internal sealed class Session : IAsyncDisposable
         {
             while (true)
             {
+                ValueWebSocketReceiveResult? early = null;
+                if (count == 0 && _waitWithoutBuffer && !burst)
+                {
+                    // Between messages, wait for the next one without holding the receive buffer (a zero-byte read
+                    // returns once a frame header has arrived), so an idle connection keeps no buffer. Skipped while
+                    // data is arriving back to back (the last read completed at once): the extra read would cost
+                    // time for nothing, and the next message is already there.
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = [];
+                    var next = await _socket.ReceiveAsync(Memory<byte>.Empty, ct).ConfigureAwait(false);
+                    buffer = ArrayPool<byte>.Shared.Rent(options.ReceiveBufferSize);
+                    if (next.MessageType == WebSocketMessageType.Close || next.EndOfMessage)
+                    {
+                        // A close, or an empty message: already complete, nothing more to read for it.
+                        early = next;
+                    }
+                }
+
                 if (count == buffer.Length)
                 {
                     var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(buffer.Length * 2L, limit));
@@ -285,7 +309,18 @@ internal sealed class Session : IAsyncDisposable
                 }
 
                 var room = Math.Min(buffer.Length, limit) - count;
-                var result = await _socket.ReceiveAsync(buffer.AsMemory(count, room), ct).ConfigureAwait(false);
+                ValueWebSocketReceiveResult result;
+                if (early is { } complete)
+                {
+                    result = complete;
+                    burst = false;
+                }
+                else
+                {
+                    var receive = _socket.ReceiveAsync(buffer.AsMemory(count, room), ct);
+                    burst = receive.IsCompleted;
+                    result = await receive.ConfigureAwait(false);
+                }
                 Volatile.Write(ref _lastReceivedTicks, _host.Time.GetUtcNow().UtcTicks);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
@@ -353,7 +388,10 @@ internal sealed class Session : IAsyncDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer.Length != 0)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
