@@ -18,8 +18,7 @@ if (options is null)
 var sides = new List<ClientSide>
 {
     new(Sides.Bare, request => new BareClient(request)),
-    // TODO(library): add the library column here, one class implementing IReconnectingClient (see IClientUnderTest.cs):
-    // new(Sides.Library, request => new LibraryClient(request)),
+    new(Sides.Library, request => new LibraryClient(request)),
 };
 bool libraryWired = sides.Exists(s => s.Name == Sides.Library);
 
