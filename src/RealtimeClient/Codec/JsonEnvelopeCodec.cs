@@ -106,28 +106,12 @@ public sealed class JsonEnvelopeCodec : IMessageCodec
             if (!typeSeen && reader.ValueTextEquals(_typeUtf8))
             {
                 typeSeen = true;
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.String)
-                {
-                    type = ReadType(ref reader);
-                }
-                else
-                {
-                    reader.Skip();
-                }
+                type = ReadStringValue(ref reader, isType: true);
             }
             else if (!idSeen && reader.ValueTextEquals(_idUtf8))
             {
                 idSeen = true;
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.String)
-                {
-                    id = reader.GetString();
-                }
-                else
-                {
-                    reader.Skip();
-                }
+                id = ReadStringValue(ref reader, isType: false);
             }
             else if (dataOffset < 0 && reader.ValueTextEquals(_dataUtf8))
             {
@@ -161,6 +145,19 @@ public sealed class JsonEnvelopeCodec : IMessageCodec
         return true;
     }
 
+    // After a property name: reads its value as a string (a type through the interned cache), or skips a value of any other kind.
+    private string? ReadStringValue(ref Utf8JsonReader reader, bool isType)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            return isType ? ReadType(ref reader) : reader.GetString();
+        }
+
+        reader.Skip();
+        return null;
+    }
+
     /// <inheritdoc />
     public bool TryReadHeader(ReadOnlySpan<byte> message, out string? type, out string? id)
     {
@@ -181,28 +178,12 @@ public sealed class JsonEnvelopeCodec : IMessageCodec
                 if (!typeSeen && reader.ValueTextEquals(_typeUtf8))
                 {
                     typeSeen = true;
-                    reader.Read();
-                    if (reader.TokenType == JsonTokenType.String)
-                    {
-                        type = ReadType(ref reader);
-                    }
-                    else
-                    {
-                        reader.Skip();
-                    }
+                    type = ReadStringValue(ref reader, isType: true);
                 }
                 else if (!idSeen && reader.ValueTextEquals(_idUtf8))
                 {
                     idSeen = true;
-                    reader.Read();
-                    if (reader.TokenType == JsonTokenType.String)
-                    {
-                        id = reader.GetString();
-                    }
-                    else
-                    {
-                        reader.Skip();
-                    }
+                    id = ReadStringValue(ref reader, isType: false);
                 }
                 else
                 {
