@@ -215,7 +215,7 @@ public sealed partial class RealtimeConnection
         try
         {
             // Not cancellable once started: cancelling a WebSocket write aborts the socket.
-            await session.DirectWriteAsync(buffer.AsMemory(0, length), kind == MessageKind.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary, CancellationToken.None).ConfigureAwait(false);
+            await session.DirectWriteAsync(buffer.AsMemory(0, length), kind, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException)
         {

@@ -32,7 +32,7 @@ internal sealed class OutboundMessage : IValueTaskSource
 
     public string? Id { get; }
 
-    public WebSocketMessageType MessageType => Kind == MessageKind.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
+    public WebSocketMessageType MessageType => Kind.ToWebSocket();
 
     public ReadOnlyMemory<byte> Payload => _buffer is { } buffer ? buffer.AsMemory(0, Length) : ReadOnlyMemory<byte>.Empty;
 

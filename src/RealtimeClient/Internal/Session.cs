@@ -18,7 +18,6 @@ internal sealed class Session : IAsyncDisposable
     private readonly TaskCompletionSource<DisconnectInfo> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly object _waitersGate = new();
     private readonly List<Waiter> _waiters = [];
-    private readonly DateTimeOffset _openedAt;
     private readonly bool _waitWithoutBuffer;
     private Task _receiveLoop = Task.CompletedTask;
     private Task _pump = Task.CompletedTask;
@@ -36,8 +35,7 @@ internal sealed class Session : IAsyncDisposable
         // Zero-byte reads are understood by the runtime's own WebSocket (ClientWebSocket, WebSocket.CreateFromStream);
         // another implementation from a custom connector gets the classic loop that always holds a buffer.
         _waitWithoutBuffer = socket is ClientWebSocket || socket.GetType().Assembly == typeof(WebSocket).Assembly;
-        _openedAt = host.Time.GetUtcNow();
-        _lastReceivedTicks = _openedAt.UtcTicks;
+        _lastReceivedTicks = host.Time.GetUtcNow().UtcTicks;
     }
 
     /// <summary>Completes, once, with how the session ended.</summary>
@@ -46,9 +44,10 @@ internal sealed class Session : IAsyncDisposable
     /// <summary>True once the hook has run and the pump owns the queue: direct writes keep the order.</summary>
     public bool IsReady => _ready && !_cts.IsCancellationRequested;
 
-    public TimeSpan UpTime => _connectedAt == default ? TimeSpan.Zero : _host.Time.GetUtcNow() - _connectedAt;
+    /// <summary>How long nothing has been received, by the connection's clock.</summary>
+    private TimeSpan Silence => TimeSpan.FromTicks(_host.Time.GetUtcNow().UtcTicks - Volatile.Read(ref _lastReceivedTicks));
 
-    private ReadOnlySpan<byte> HeartbeatPayload => _heartbeatBytes;
+    public TimeSpan UpTime => _connectedAt == default ? TimeSpan.Zero : _host.Time.GetUtcNow() - _connectedAt;
 
     private byte[] _heartbeatBytes = [];
 
@@ -104,7 +103,7 @@ internal sealed class Session : IAsyncDisposable
             return false;
         }
 
-        var silence = TimeSpan.FromTicks(_host.Time.GetUtcNow().UtcTicks - Volatile.Read(ref _lastReceivedTicks));
+        var silence = Silence;
         if (silence < heartbeat.Timeout)
         {
             return false;
@@ -119,19 +118,7 @@ internal sealed class Session : IAsyncDisposable
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _cts.Token);
         await _writeLock.WaitAsync(linked.Token).ConfigureAwait(false);
-        try
-        {
-            await _socket.SendAsync(payload, kind == MessageKind.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary, true, linked.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            End(new DisconnectInfo(DisconnectKind.ConnectionLost, exception: ex, upTime: UpTime));
-            throw;
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
+        await DirectWriteAsync(payload, kind, linked.Token).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -156,11 +143,11 @@ internal sealed class Session : IAsyncDisposable
 
     /// <summary>Writes while holding the lock taken by <see cref="TryEnterDirectWrite"/>, and releases it.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask DirectWriteAsync(ReadOnlyMemory<byte> payload, WebSocketMessageType type, CancellationToken cancellationToken)
+    public async ValueTask DirectWriteAsync(ReadOnlyMemory<byte> payload, MessageKind kind, CancellationToken cancellationToken)
     {
         try
         {
-            await _socket.SendAsync(payload, type, true, cancellationToken).ConfigureAwait(false);
+            await _socket.SendAsync(payload, kind.ToWebSocket(), true, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -211,16 +198,7 @@ internal sealed class Session : IAsyncDisposable
         {
             if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
-                await _writeLock.WaitAsync(bound.Token).ConfigureAwait(false);
-                try
-                {
-                    await _socket.CloseOutputAsync(status, description, bound.Token).ConfigureAwait(false);
-                }
-                finally
-                {
-                    _writeLock.Release();
-                }
-
+                await SendCloseFrameAsync(status, description, bound.Token).ConfigureAwait(false);
                 if (waitForReply)
                 {
                     await _receiveLoop.WaitAsync(bound.Token).ConfigureAwait(false);
@@ -341,7 +319,7 @@ internal sealed class Session : IAsyncDisposable
                     continue;
                 }
 
-                var kind = result.MessageType == WebSocketMessageType.Text ? MessageKind.Text : MessageKind.Binary;
+                var kind = result.MessageType.ToMessageKind();
                 if (HasWaiters)
                 {
                     CheckWaiters(kind, buffer.AsSpan(0, count));
@@ -439,19 +417,25 @@ internal sealed class Session : IAsyncDisposable
         using var bound = new CancellationTokenSource(_host.Options.CloseTimeout, _host.Time);
         try
         {
-            await _writeLock.WaitAsync(bound.Token).ConfigureAwait(false);
-            try
-            {
-                await _socket.CloseOutputAsync(WebSocketCloseStatus.MessageTooBig, "message too big", bound.Token).ConfigureAwait(false);
-            }
-            finally
-            {
-                _writeLock.Release();
-            }
+            await SendCloseFrameAsync(WebSocketCloseStatus.MessageTooBig, "message too big", bound.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException or IOException)
         {
             // The close frame is a courtesy; the socket is aborted by the supervisor either way.
+        }
+    }
+
+    /// <summary>Writes a close frame under the write lock, so it never interleaves with a message being written.</summary>
+    private async Task SendCloseFrameAsync(WebSocketCloseStatus status, string description, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _socket.CloseOutputAsync(status, description, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
         }
     }
 
@@ -524,8 +508,7 @@ internal sealed class Session : IAsyncDisposable
     private void OnSilenceTimer()
     {
         var timeout = _host.Options.Heartbeat.Timeout;
-        var now = _host.Time.GetUtcNow().UtcTicks;
-        var silence = TimeSpan.FromTicks(now - Volatile.Read(ref _lastReceivedTicks));
+        var silence = Silence;
         if (silence >= timeout)
         {
             DeclareDead(silence);
