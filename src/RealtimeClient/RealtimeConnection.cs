@@ -53,7 +53,6 @@ public sealed partial class RealtimeConnection : IAsyncDisposable, ISessionHost
         _codec = options.Codec ?? JsonEnvelopeCodec.Default;
         _connector = options.Connector ?? new ClientWebSocketConnector(options.Transport ?? DefaultTransport(options.Heartbeat));
         _queue = new OutboundQueue(options.Queue, options.Acknowledgements, _time, _logger, OnMessageDropped);
-        _queue.SetAckTimeoutCallback(static () => { });
         Dispatcher = new Dispatcher(options.Dispatch, _codec, ReportError, _logger);
 
         // Acknowledgements are consumed by the queue: they are not "unhandled" messages.

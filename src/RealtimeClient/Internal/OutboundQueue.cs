@@ -25,7 +25,6 @@ internal sealed class OutboundQueue
     private TaskCompletionSource? _workSignal;
     private OutboundMessage? _writing;
     private long _pendingBytes;
-    private Action? _onAckTimeoutResend;
 
     public OutboundQueue(QueueOptions options, AcknowledgementOptions ackOptions, TimeProvider time, ILogger logger,
         Action<OutboundMessage, DeliveryFailureReason> onDropped)
@@ -94,9 +93,6 @@ internal sealed class OutboundQueue
         }
     }
 
-    /// <summary>Called (outside the lock) when an ack timeout moved a message back to the queue, so the session writes it again.</summary>
-    public void SetAckTimeoutCallback(Action callback) => _onAckTimeoutResend = callback;
-
     /// <summary>Adds <paramref name="message"/> at the back, applying the overflow policy. The message's task carries the outcome.</summary>
     public async ValueTask EnqueueAsync(OutboundMessage message, TimeSpan? timeToLive, CancellationToken cancellationToken)
     {
@@ -109,7 +105,6 @@ internal sealed class OutboundQueue
         while (true)
         {
             OutboundMessage? dropped = null;
-            TaskCompletionSource? waiter = null;
             AdmissionWaiter? admission = null;
             lock (_gate)
             {
@@ -160,14 +155,11 @@ internal sealed class OutboundQueue
                 continue;
             }
 
-            if (waiter is null)
+            // Nothing removable (the only message is being written): wait for the write to finish.
+            var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_gate)
             {
-                // Nothing removable (the only message is being written): wait for the write to finish.
-                waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                lock (_gate)
-                {
-                    _spaceWaiters.Add(waiter);
-                }
+                _spaceWaiters.Add(waiter);
             }
 
             try
@@ -237,13 +229,7 @@ internal sealed class OutboundQueue
     {
         lock (_gate)
         {
-            var head = _pending.First?.Value;
-            if (head is null || head.IsWriting)
-            {
-                return null;
-            }
-
-            if (head.Mode == DeliveryMode.AtLeastOnce && _inFlight.Count >= _ackOptions.MaxInFlight)
+            if (!HeadMayGo(out var head))
             {
                 return null;
             }
@@ -327,7 +313,7 @@ internal sealed class OutboundQueue
         OutboundMessage? message;
         lock (_gate)
         {
-            if (!_inFlightById.Remove(id, out message))
+            if (!_inFlightById.TryGetValue(id, out message))
             {
                 if (_writing is { } writing && string.Equals(writing.Id, id, StringComparison.Ordinal))
                 {
@@ -339,9 +325,7 @@ internal sealed class OutboundQueue
                 return false;
             }
 
-            _inFlight.Remove(message.Node!);
-            message.Node = null;
-            message.InFlight = false;
+            RemoveInFlight(message);
         }
 
         message.TrySucceed();
@@ -360,14 +344,7 @@ internal sealed class OutboundQueue
             for (var node = _inFlight.Last; node is not null;)
             {
                 var previous = node.Previous;
-                var message = node.Value;
-                _inFlight.Remove(node);
-                _inFlightById.Remove(message.Id!);
-                message.InFlight = false;
-                message.AckTimer?.Dispose();
-                message.AckTimer = null;
-                message.Node = _pending.AddFirst(message);
-                _pendingBytes += message.Length;
+                ReturnToFront(node.Value);
                 node = previous;
             }
         }
@@ -386,8 +363,7 @@ internal sealed class OutboundQueue
     {
         lock (_gate)
         {
-            var head = _pending.First?.Value;
-            if (head is not null && !head.IsWriting && (head.Mode != DeliveryMode.AtLeastOnce || _inFlight.Count < _ackOptions.MaxInFlight))
+            if (HeadMayGo(out _))
             {
                 return Task.CompletedTask;
             }
@@ -461,6 +437,32 @@ internal sealed class OutboundQueue
         }
     }
 
+    /// <summary>Under the lock: whether the head of the queue may be written now (not already being written, and room in flight for an acknowledged one).</summary>
+    private bool HeadMayGo([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out OutboundMessage? head)
+    {
+        head = _pending.First?.Value;
+        return head is not null && !head.IsWriting && (head.Mode != DeliveryMode.AtLeastOnce || _inFlight.Count < _ackOptions.MaxInFlight);
+    }
+
+    /// <summary>Under the lock: takes <paramref name="message"/> out of the in-flight list.</summary>
+    private void RemoveInFlight(OutboundMessage message)
+    {
+        _inFlight.Remove(message.Node!);
+        _inFlightById.Remove(message.Id!);
+        message.Node = null;
+        message.InFlight = false;
+    }
+
+    /// <summary>Under the lock: moves an in-flight message back to the front of the queue, to be written again.</summary>
+    private void ReturnToFront(OutboundMessage message)
+    {
+        RemoveInFlight(message);
+        message.AckTimer?.Dispose();
+        message.AckTimer = null;
+        message.Node = _pending.AddFirst(message);
+        _pendingBytes += message.Length;
+    }
+
     private bool IsFull(int length) => _pending.Count >= _options.MaxMessages || _pendingBytes + length > _options.MaxBytes;
 
     private static OutboundMessage? FirstRemovable(LinkedListNode<OutboundMessage>? node, bool forward)
@@ -507,10 +509,7 @@ internal sealed class OutboundQueue
 
             if (message.InFlight)
             {
-                _inFlight.Remove(message.Node);
-                _inFlightById.Remove(message.Id!);
-                message.Node = null;
-                message.InFlight = false;
+                RemoveInFlight(message);
             }
             else
             {
@@ -606,18 +605,13 @@ internal sealed class OutboundQueue
 
             if (_ackOptions.OnAckTimeout == AckTimeoutAction.Resend)
             {
-                _inFlight.Remove(message.Node);
-                _inFlightById.Remove(message.Id!);
-                message.InFlight = false;
-                message.Node = _pending.AddFirst(message);
-                _pendingBytes += message.Length;
+                ReturnToFront(message);
             }
         }
 
         if (_ackOptions.OnAckTimeout == AckTimeoutAction.Resend)
         {
             Signal();
-            _onAckTimeoutResend?.Invoke();
         }
         else if (TryRemove(message))
         {
