@@ -91,8 +91,21 @@ public sealed partial class RealtimeConnection
         {
             if (request.Written)
             {
-                _ = SendAsync(request.ResendPayload!, MessageKind.Text, SendOptions.Default, CancellationToken.None).AsTask();
+                _ = ResendAsync(request);
             }
+        }
+    }
+
+    /// <summary>Sends a pending request again; if that fails, the request fails with the cause instead of waiting for its timeout.</summary>
+    private async Task ResendAsync(PendingRequest request)
+    {
+        try
+        {
+            await SendAsync(request.ResendPayload!, MessageKind.Text, SendOptions.Default, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MessageDeliveryException or ObjectDisposedException)
+        {
+            request.Reply.TrySetException(ex);
         }
     }
 }
