@@ -27,15 +27,22 @@ public class ConnectionStreamTests
         var observed = new Recorder<Tick>(h.Connection.On("tick", StreamJson.Default.Tick));
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         var enumerated = new List<int>();
+
+        // The enumeration subscribes on its first MoveNextAsync: start it here, before anything is sent, so the reader
+        // cannot miss the first messages however late its task gets to run.
+        await using var ticks = h.Connection.ReadAllAsync("tick", StreamJson.Default.Tick, cts.Token).GetAsyncEnumerator(cts.Token);
+        var next = ticks.MoveNextAsync();
         var reader = Task.Run(async () =>
         {
-            await foreach (var tick in h.Connection.ReadAllAsync("tick", StreamJson.Default.Tick, cts.Token))
+            while (await next)
             {
-                enumerated.Add(tick.Seq);
+                enumerated.Add(ticks.Current.Seq);
                 if (enumerated.Count == 12)
                 {
                     return;
                 }
+
+                next = ticks.MoveNextAsync();
             }
         });
 
