@@ -1,4 +1,5 @@
 using System.Net.NetworkInformation;
+using System.Reactive;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -145,7 +146,7 @@ public sealed partial class RealtimeConnection : IAsyncDisposable, ISessionHost
     public Task WaitUntilConnectedAsync(CancellationToken cancellationToken = default)
     {
         var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var subscription = _state.Changes.Subscribe(new ActionObserver<StateChange>(change =>
+        var subscription = _state.Changes.Subscribe(Observer.Create<StateChange>(change =>
         {
             if (change.Current == ConnectionState.Connected)
             {
@@ -159,7 +160,7 @@ public sealed partial class RealtimeConnection : IAsyncDisposable, ISessionHost
             {
                 tcs.TrySetException(new ConnectionClosedException("The connection has not been started."));
             }
-        }, () => tcs.TrySetException(new ObjectDisposedException(nameof(RealtimeConnection)))));
+        }, static _ => { }, () => tcs.TrySetException(new ObjectDisposedException(nameof(RealtimeConnection)))));
         return WaitAndUnsubscribe(tcs.Task, subscription, cancellationToken);
 
         static async Task WaitAndUnsubscribe(Task task, IDisposable subscription, CancellationToken ct)

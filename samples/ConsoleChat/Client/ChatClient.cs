@@ -21,7 +21,7 @@ internal static class ChatClient
         var closed = new TaskCompletionSource<StateChange>(TaskCreationOptions.RunContinuationsAsynchronously);
         var fatalShown = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var connection = new RealtimeConnection(BuildOptions(options, print));
-        using var states = connection.StateChanges.Subscribe(new Observer<StateChange>(change =>
+        using var states = connection.StateChanges.Subscribe(change =>
         {
             if (change.Current != ConnectionState.Disconnected)
             {
@@ -31,14 +31,14 @@ internal static class ChatClient
             {
                 closed.TrySetResult(change);
             }
-        }));
+        });
         using var chat = connection.On("message", ChatJson.Default.ChatMessage)
-            .Subscribe(new Observer<ChatMessage>(m => print.Line($"{m.Sender.Username}: {m.Text}")));
+            .Subscribe(m => print.Line($"{m.Sender.Username}: {m.Text}"));
         using var online = connection.On("user_online", ChatJson.Default.Presence)
-            .Subscribe(new Observer<Presence>(p => print.Line($"* {p.User.Username} is online ({p.OnlineCount} online)")));
+            .Subscribe(p => print.Line($"* {p.User.Username} is online ({p.OnlineCount} online)"));
         using var offline = connection.On("user_offline", ChatJson.Default.Presence)
-            .Subscribe(new Observer<Presence>(p => print.Line($"* {p.User.Username} went offline ({p.OnlineCount} online)")));
-        using var frames = connection.Envelopes.Subscribe(new Observer<Envelope>(e =>
+            .Subscribe(p => print.Line($"* {p.User.Username} went offline ({p.OnlineCount} online)"));
+        using var frames = connection.Envelopes.Subscribe(e =>
         {
             if (e.Type is "error" or "kicked" or "auth_failed")
             {
@@ -49,7 +49,7 @@ internal static class ChatClient
                     fatalShown.TrySetResult();
                 }
             }
-        }));
+        });
 
         connection.Start();
         var pending = new ConcurrentDictionary<int, (string Text, Task Delivery)>();
@@ -222,19 +222,6 @@ internal static class ChatClient
                 output.WriteLine(text);
                 output.Flush();
             }
-        }
-    }
-
-    private sealed class Observer<T>(Action<T> onNext) : IObserver<T>
-    {
-        public void OnNext(T value) => onNext(value);
-
-        public void OnError(Exception error)
-        {
-        }
-
-        public void OnCompleted()
-        {
         }
     }
 }

@@ -223,9 +223,8 @@ internal sealed class ConnectionSupervisor
 
     private async ValueTask<(Session? Session, DisconnectInfo? Failure)> ConnectAsync(Uri uri, RunState run, CancellationToken ct)
     {
-        using var attemptCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var timeout = new CancellationTokenSource(Reconnect.ConnectTimeout, _host.Time);
-        using var timeoutLink = timeout.Token.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), attemptCts);
+        using var attemptCts = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
         WebSocket? socket = null;
         Session? session = null;
         try

@@ -104,13 +104,13 @@ public class OutageSendTests
 
             // "Later": sent from the Connected notification itself, the earliest moment the app can act.
             Task? later = null;
-            using var sub = h.Connection.StateChanges.Subscribe(new Internal.ActionObserver<StateChange>(change =>
+            using var sub = h.Connection.StateChanges.Subscribe(change =>
             {
                 if (change.Current == ConnectionState.Connected)
                 {
                     later ??= h.Connection.SendAsync($"later-{round}").AsTask();
                 }
-            }));
+            });
 
             server = await HealAsync(h);
             var attempt = h.States.Values[^1].Attempt;
