@@ -1,56 +1,53 @@
-using System.Diagnostics.CodeAnalysis;
-using System.Text.Json.Serialization.Metadata;
-using RealtimeClient.Codec;
-using RealtimeClient.Internal;
+using RealtimeClient.Buffers;
+using RealtimeClient.Outbound;
 
 namespace RealtimeClient;
 
+// Request/response by correlation id.
 public sealed partial class RealtimeConnection
 {
     /// <summary>
-    /// Sends <paramref name="payload"/> as an envelope of <paramref name="type"/> with a new correlation id and completes
-    /// with the payload of the first inbound envelope carrying the same id (other than an acknowledgement).
+    /// Sends <paramref name="payload"/> as an envelope of <paramref name="type"/> with a new id and completes with the
+    /// payload of the first inbound envelope carrying the same id (other than an acknowledgement). A request still queued
+    /// when the connection drops is not failed: it goes out on the next connection.
     /// </summary>
     /// <typeparam name="TRequest">The request payload type.</typeparam>
     /// <typeparam name="TReply">The reply payload type.</typeparam>
     /// <param name="type">The request's message type.</param>
     /// <param name="payload">The request payload.</param>
-    /// <param name="requestTypeInfo">The request payload's JSON metadata.</param>
-    /// <param name="replyTypeInfo">The reply payload's JSON metadata.</param>
     /// <param name="cancellationToken">Abandons the request.</param>
     /// <returns>The reply's payload.</returns>
     /// <exception cref="TimeoutException">No reply within <see cref="RequestOptions.Timeout"/>.</exception>
-    /// <exception cref="ConnectionClosedException">The connection dropped (and <see cref="RequestOptions.ResendOnReconnect"/> is off) or closed for good first.</exception>
-    /// <exception cref="MessageDeliveryException">The request could not be sent.</exception>
-    public async Task<TReply?> RequestAsync<TRequest, TReply>(string type, TRequest payload, JsonTypeInfo<TRequest> requestTypeInfo,
-        JsonTypeInfo<TReply> replyTypeInfo, CancellationToken cancellationToken = default)
+    /// <exception cref="MessageDeliveryException">
+    /// The server refused the request (<see cref="DeliveryFailureReason.Rejected"/>, with its code and message: a refusal
+    /// type from <see cref="AcknowledgementOptions.RejectionTypes"/> repeating the request's id), or it could not be sent.
+    /// </exception>
+    /// <exception cref="ConnectionClosedException">
+    /// The connection dropped after the request was written (and <see cref="RequestOptions.ResendOnReconnect"/> is off),
+    /// or it closed for good first.
+    /// </exception>
+    public async Task<TReply?> RequestAsync<TRequest, TReply>(string type, TRequest payload, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(type);
-        ArgumentNullException.ThrowIfNull(requestTypeInfo);
-        ArgumentNullException.ThrowIfNull(replyTypeInfo);
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
         var id = NewMessageId();
-        byte[] buffer;
-        int length;
+        RentedBuffer bytes;
         using (var writer = new PooledBufferWriter())
         {
-            _codec.WriteEnvelope(writer, type, payload, requestTypeInfo, id);
-            (buffer, length) = writer.Detach();
+            _format.WriteEnvelope(writer, type, id, payload, _serializer);
+            bytes = writer.Detach();
         }
 
-        var pending = _requests.Add(id, _options.Requests.ResendOnReconnect ? buffer.AsSpan(0, length).ToArray() : null);
-        using var timeout = new CancellationTokenSource(_options.Requests.Timeout, _time);
+        var resend = _options.Requests.ResendOnReconnect ? bytes.Span.ToArray() : null;
+        var message = new OutboundMessage(_queue.NextSequence(), bytes, _format.MessageKind, DeliveryMode.AtMostOnce, id);
+        var pending = _requests.Add(message, resend);
+        using var timeout = _options.Requests.Timeout == Timeout.InfiniteTimeSpan ? new CancellationTokenSource() : new CancellationTokenSource(_options.Requests.Timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try
         {
-            await SendCoreAsync(buffer, length, MessageKind.Text, SendOptions.Default, id, linked.Token).ConfigureAwait(false);
-            pending.Written = true;
+            await _outbound.SendAsync(message, null, linked.Token).ConfigureAwait(false);
             var reply = await pending.Reply.Task.WaitAsync(linked.Token).ConfigureAwait(false);
-            if (!_codec.TryReadEnvelope(reply, out var header, out var failure))
-            {
-                throw new System.Text.Json.JsonException($"The reply to request '{id}' is not an envelope: {failure}");
-            }
-
-            return _codec.ReadPayload(header.HasData ? reply.AsSpan(header.DataOffset, header.DataLength) : "null"u8, replyTypeInfo);
+            return reply.GetPayload<TReply>();
         }
         catch (Exception ex) when (ex is OperationCanceledException or MessageDeliveryException { Reason: DeliveryFailureReason.Cancelled }
             && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -65,47 +62,6 @@ public sealed partial class RealtimeConnection
         finally
         {
             _requests.Remove(pending);
-        }
-    }
-
-    /// <summary>
-    /// Sends a request serialised by reflection with the codec's <c>JsonSerializerOptions</c>; see
-    /// <see cref="RequestAsync{TRequest, TReply}(string, TRequest, JsonTypeInfo{TRequest}, JsonTypeInfo{TReply}, CancellationToken)"/>.
-    /// </summary>
-    /// <typeparam name="TRequest">The request payload type.</typeparam>
-    /// <typeparam name="TReply">The reply payload type.</typeparam>
-    /// <param name="type">The request's message type.</param>
-    /// <param name="payload">The request payload.</param>
-    /// <param name="cancellationToken">Abandons the request.</param>
-    /// <returns>The reply's payload.</returns>
-    [RequiresUnreferencedCode("Serialises by reflection; use the overload with JsonTypeInfo when trimming.")]
-    [RequiresDynamicCode("Serialises by reflection; use the overload with JsonTypeInfo for native AOT.")]
-    public Task<TReply?> RequestAsync<TRequest, TReply>(string type, TRequest payload, CancellationToken cancellationToken = default) =>
-        RequestAsync(type, payload, ReflectionTypeInfo.Get<TRequest>(_codec), ReflectionTypeInfo.Get<TReply>(_codec), cancellationToken);
-
-    /// <summary>A connected session ended and another will follow: requests either fail now or are sent again.</summary>
-    void ISessionHost.OnConnectionLost(DisconnectInfo info)
-    {
-        var resend = _requests.OnConnectionLost(new ConnectionClosedException("The connection was lost before the reply arrived: " + info + ".", info.Exception));
-        foreach (var request in resend)
-        {
-            if (request.Written)
-            {
-                _ = ResendAsync(request);
-            }
-        }
-    }
-
-    /// <summary>Sends a pending request again; if that fails, the request fails with the cause instead of waiting for its timeout.</summary>
-    private async Task ResendAsync(PendingRequest request)
-    {
-        try
-        {
-            await SendAsync(request.ResendPayload!, MessageKind.Text, SendOptions.Default, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is MessageDeliveryException or ObjectDisposedException)
-        {
-            request.Reply.TrySetException(ex);
         }
     }
 }

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Logging;
+using RealtimeClient.Streams;
+
+namespace RealtimeClient.Diagnostics;
+
+/// <summary>
+/// The connection's <see cref="RealtimeConnection.Errors"/> stream and the one way every component reports a problem it
+/// survived: each report is logged by its owner and published here. A throwing observer of any stream is reported here too
+/// (an observer of this stream that throws is only logged).
+/// </summary>
+internal sealed class ErrorReporter
+{
+    private readonly ILogger _logger;
+    private readonly EventStream<RealtimeError> _errors;
+
+    public ErrorReporter(ILogger logger)
+    {
+        _logger = logger;
+        _errors = new EventStream<RealtimeError>("Errors", (name, ex) => Log.ObserverFailed(logger, name, ex));
+    }
+
+    public IObservable<RealtimeError> Stream => _errors;
+
+    public void Report(ErrorKind kind, string message, Exception? exception = null, string? excerpt = null) =>
+        _errors.Publish(new RealtimeError(kind, message, exception, excerpt));
+
+    /// <summary>An observer of <paramref name="stream"/> threw: logged, and reported as <see cref="ErrorKind.SubscriberFailed"/>.</summary>
+    public void ObserverFailed(string stream, Exception exception)
+    {
+        Log.ObserverFailed(_logger, stream, exception);
+        Report(ErrorKind.SubscriberFailed, $"A subscriber of {stream} threw {exception.GetType().Name}; it keeps its subscription.", exception);
+    }
+
+    public void Complete() => _errors.Complete();
+}

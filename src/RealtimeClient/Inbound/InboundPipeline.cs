@@ -1,0 +1,140 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+using RealtimeClient.Buffers;
+using RealtimeClient.Diagnostics;
+using RealtimeClient.Outbound;
+using RealtimeClient.Serialization;
+
+namespace RealtimeClient.Inbound;
+
+/// <summary>
+/// What happens to a received message on the receive loop before dispatch, text and binary alike: acknowledgements
+/// complete sends, refusals fail them (or requests), replies complete requests, duplicates are dropped, fatal messages end
+/// the connection, and everything else goes to the dispatcher. The envelope is read once, only when one of these needs it,
+/// and handed on so the dispatcher does not read it again.
+/// </summary>
+internal sealed class InboundPipeline
+{
+    private readonly IEnvelopeFormat _format;
+    private readonly IPayloadSerializer _serializer;
+    private readonly OutboundQueue _acks;
+    private readonly PendingRequests _requests;
+    private readonly Dispatcher _dispatcher;
+    private readonly ErrorReporter _errors;
+    private readonly ILogger _logger;
+    private readonly string _ackType;
+    private readonly HashSet<string> _rejectionTypes;
+    private readonly string _codePath;
+    private readonly string _messagePath;
+    private readonly HashSet<string> _fatalTypes;
+    private readonly Func<InboundMessage, bool>? _isFatal;
+    private readonly string? _dedupPath;
+    private readonly DeduplicationWindow? _dedup;
+
+    public InboundPipeline(RealtimeOptions options, IEnvelopeFormat format, IPayloadSerializer serializer, OutboundQueue acks,
+        PendingRequests requests, Dispatcher dispatcher, ErrorReporter errors, ILogger logger)
+    {
+        _format = format;
+        _serializer = serializer;
+        _acks = acks;
+        _requests = requests;
+        _dispatcher = dispatcher;
+        _errors = errors;
+        _logger = logger;
+        var a = options.Acknowledgements;
+        _ackType = a.AckType;
+        _rejectionTypes = new HashSet<string>(a.RejectionTypes, StringComparer.Ordinal);
+        _codePath = a.RejectionCodePath;
+        _messagePath = a.RejectionMessagePath;
+        _fatalTypes = new HashSet<string>(options.FatalMessageTypes, StringComparer.Ordinal);
+        _isFatal = options.IsFatalMessage;
+        _dedupPath = a.InboundIdPath;
+        _dedup = _dedupPath is null ? null : new DeduplicationWindow(a.DeduplicationWindow);
+    }
+
+    /// <summary>
+    /// Handles one complete message; takes ownership of its bytes. Returns how the connection must end when the message is
+    /// fatal (after it was delivered), otherwise <see langword="null"/>.
+    /// </summary>
+    public async ValueTask<DisconnectInfo?> HandleAsync(MessageKind kind, RentedBuffer message, CancellationToken ct)
+    {
+        DisconnectInfo? fatal = null;
+        EnvelopeHeader? header = null;
+        if (_format.CanRead(kind))
+        {
+            if ((_fatalTypes.Count > 0 || _requests.Count > 0 || _acks.AwaitsAcknowledgements)
+                && _format.TryReadHeader(message.Span, out var read, out _))
+            {
+                header = read;
+                if (read.Id is { } id)
+                {
+                    Correlate(kind, message, read, id);
+                }
+
+                if (_fatalTypes.Contains(read.Type))
+                {
+                    Log.FatalMessage(_logger, read.Type);
+                    fatal = new DisconnectInfo(DisconnectKind.FatalMessage) { MessageType = read.Type };
+                }
+            }
+
+            if (_dedup is not null && _format.TryReadValue(message.Span, _dedupPath!, out var dedupId) && !_dedup.TryAdd(dedupId))
+            {
+                Log.DuplicateSuppressed(_logger);
+                message.Return();
+                return fatal;
+            }
+        }
+
+        if (fatal is null && _isFatal is not null)
+        {
+            var raw = kind == MessageKind.Text ? new InboundMessage(Encoding.UTF8.GetString(message.Span)) : new InboundMessage(message.Span.ToArray());
+            if (_isFatal(raw))
+            {
+                Log.FatalMessage(_logger, null);
+                fatal = new DisconnectInfo(DisconnectKind.FatalMessage);
+            }
+        }
+
+        await _dispatcher.PostAsync(new DispatchItem(kind, message, header), ct).ConfigureAwait(false);
+        return fatal;
+    }
+
+    /// <summary>An envelope with an id: an acknowledgement, a refusal, or the reply to a request.</summary>
+    private void Correlate(MessageKind kind, RentedBuffer message, EnvelopeHeader header, string id)
+    {
+        if (string.Equals(header.Type, _ackType, StringComparison.Ordinal))
+        {
+            _acks.Acknowledge(id);
+            return;
+        }
+
+        if (_rejectionTypes.Contains(header.Type))
+        {
+            var rejection = ReadRejection(kind, message, header);
+            Log.MessageRejected(_logger, rejection.ToString());
+            if (!_acks.Reject(id, rejection) && !_requests.TryReject(id, rejection))
+            {
+                _errors.Report(ErrorKind.MessageRejected, $"The server refused message '{id}', which no send or request was waiting for: {rejection}.");
+            }
+
+            return;
+        }
+
+        if (_requests.Count > 0)
+        {
+            _requests.TryComplete(id, () => new Envelope(header, kind, message.Span.ToArray(), _format, _serializer));
+        }
+    }
+
+    private ServerRejection ReadRejection(MessageKind kind, RentedBuffer message, EnvelopeHeader header)
+    {
+        _format.TryReadValue(message.Span, _codePath, out var code);
+        _format.TryReadValue(message.Span, _messagePath, out var text);
+        return new ServerRejection(code, text)
+        {
+            Type = header.Type,
+            Reply = new Envelope(header, kind, message.Span.ToArray(), _format, _serializer),
+        };
+    }
+}

@@ -1,0 +1,174 @@
+using Microsoft.Extensions.Logging;
+using RealtimeClient.Buffers;
+using RealtimeClient.Diagnostics;
+using RealtimeClient.Outbox;
+using RealtimeClient.Streams;
+
+namespace RealtimeClient.Outbound;
+
+/// <summary>
+/// Durable sends on top of the outbound queue: a durable message is appended to the <see cref="IOutboxStore"/> before its
+/// send is accepted, and removed from it once it reached its final outcome. At every start, what is still held (left by
+/// an earlier run of the app, or by a stop of this one) is queued first, in its original order, with the same ids; its
+/// outcome is published on <see cref="Recovered"/>. A message that fails only because the connection stopped stays held.
+/// </summary>
+internal sealed class DurableOutbox : IAsyncDisposable
+{
+    private readonly IOutboxStore _store;
+    private readonly OutboundChannel _outbound;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ErrorReporter _errors;
+    private readonly EventStream<DeliveryReport> _recovered;
+    private readonly Lock _gate = new();
+    private readonly List<OutboxEntry> _held = [];
+    private Task? _opening;
+
+    // Held messages go before anything sent in the run they are queued in: their sequence numbers are below every new one.
+    private long _heldSequence = long.MinValue / 2;
+
+    public DurableOutbox(IOutboxStore store, OutboundChannel outbound, TimeProvider time, ILogger logger, ErrorReporter errors)
+    {
+        _store = store;
+        _outbound = outbound;
+        _time = time;
+        _logger = logger;
+        _errors = errors;
+        _recovered = new EventStream<DeliveryReport>("RecoveredDeliveries", errors.ObserverFailed);
+    }
+
+    public IObservable<DeliveryReport> Recovered => _recovered;
+
+    /// <summary>At the start of a run: opens the store the first time, then queues every held message ahead of everything else.</summary>
+    /// <exception cref="OutboxStoreException">The store cannot be opened.</exception>
+    public async Task StartRunAsync(CancellationToken cancellationToken)
+    {
+        await OpenAsync(cancellationToken).ConfigureAwait(false);
+        List<OutboxEntry> held;
+        lock (_gate)
+        {
+            held = [.. _held];
+            _held.Clear();
+        }
+
+        if (held.Count > 0)
+        {
+            Log.OutboxRecovered(_logger, held.Count);
+        }
+
+        foreach (var entry in held)
+        {
+            var message = new OutboundMessage(Interlocked.Increment(ref _heldSequence), RentedBuffer.CopyOf(entry.Payload.Span), entry.Kind, DeliveryMode.AtLeastOnce, entry.Id);
+            _ = ReportAsync(entry, TrackAsync(entry, message, _outbound.SendAsync(message, null, CancellationToken.None)));
+        }
+    }
+
+    /// <summary>Makes the message durable, then sends it acknowledged; completes with its outcome.</summary>
+    public async ValueTask SendAsync(RentedBuffer bytes, MessageKind kind, SendOptions options, string id, CancellationToken cancellationToken)
+    {
+        OutboxEntry entry;
+        OutboundMessage message;
+        try
+        {
+            await OpenAsync(cancellationToken).ConfigureAwait(false);
+            entry = new OutboxEntry(id, kind, bytes.Span.ToArray(), _time.GetUtcNow());
+            await _store.AppendAsync(entry, cancellationToken).ConfigureAwait(false);
+            message = new OutboundMessage(_outbound.Queue.NextSequence(), bytes, kind, DeliveryMode.AtLeastOnce, id);
+        }
+        catch (OutboxStoreException ex)
+        {
+            bytes.Return();
+            Log.OutboxFailed(_logger, "append", ex);
+            throw new MessageDeliveryException(DeliveryFailureReason.OutboxFailed, id, ex);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            bytes.Return();
+            throw new MessageDeliveryException(DeliveryFailureReason.Cancelled, id);
+        }
+
+        await TrackAsync(entry, message, _outbound.SendAsync(message, options.TimeToLive, cancellationToken)).ConfigureAwait(false);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _recovered.Complete();
+        return _store.DisposeAsync();
+    }
+
+    /// <summary>Opens the store once (later calls share the first); what it holds is kept for the next start.</summary>
+    private Task OpenAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_opening is null || _opening.IsFaulted || _opening.IsCanceled)
+            {
+                _opening = OpenCoreAsync(cancellationToken);
+            }
+
+            return _opening;
+        }
+    }
+
+    private async Task OpenCoreAsync(CancellationToken cancellationToken)
+    {
+        var pending = await _store.OpenAsync(cancellationToken).ConfigureAwait(false);
+        lock (_gate)
+        {
+            _held.InsertRange(0, pending);
+        }
+    }
+
+    /// <summary>Waits for the outcome and records it in the store; a stop keeps the message held for the next start.</summary>
+    private async Task TrackAsync(OutboxEntry entry, OutboundMessage message, ValueTask outcome)
+    {
+        try
+        {
+            await outcome.ConfigureAwait(false);
+        }
+        catch (MessageDeliveryException ex) when (ex.Reason == DeliveryFailureReason.ConnectionClosed)
+        {
+            lock (_gate)
+            {
+                _held.Add(entry);
+            }
+
+            throw;
+        }
+        catch (MessageDeliveryException)
+        {
+            await CompleteAsync(message.Id!, OutboxOutcome.Failed).ConfigureAwait(false);
+            throw;
+        }
+
+        await CompleteAsync(message.Id!, OutboxOutcome.Acknowledged).ConfigureAwait(false);
+    }
+
+    private async Task CompleteAsync(string id, OutboxOutcome outcome)
+    {
+        try
+        {
+            await _store.CompleteAsync(id, outcome, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (OutboxStoreException ex)
+        {
+            Log.OutboxFailed(_logger, "complete", ex);
+            _errors.Report(ErrorKind.OutboxFailed, $"The outbox could not record the outcome of message '{id}'; it may be sent again after a restart (the server de-duplicates it).", ex);
+        }
+    }
+
+    private async Task ReportAsync(OutboxEntry entry, Task outcome)
+    {
+        MessageDeliveryException? failure = null;
+        try
+        {
+            await outcome.ConfigureAwait(false);
+        }
+        catch (MessageDeliveryException ex)
+        {
+            failure = ex;
+        }
+
+        _recovered.Publish(new DeliveryReport(entry.Id, entry.CreatedAt, failure));
+    }
+}

@@ -1,0 +1,299 @@
+using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
+using RealtimeClient.Buffers;
+using RealtimeClient.Transport;
+
+namespace RealtimeClient.Outbound;
+
+/// <summary>
+/// The outbound side that outlives sockets: it owns the write lock, the pump that flushes the queue, and the direct-write
+/// fast path, and a socket session is attached to it per connection (as NATS's command writer is reset with a new socket).
+/// Order: a message is either written or in the queue before the next send starts, because both paths hold the write lock
+/// while they check the queue and write.
+/// </summary>
+internal sealed class OutboundChannel : IDisposable
+{
+    private readonly OutboundQueue _queue;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly Lock _gate = new();
+    private SocketSession? _session;
+    private bool _flushing;
+    private Task _pump = Task.CompletedTask;
+    private CancellationTokenSource? _pumpCts;
+
+    public OutboundChannel(OutboundQueue queue, TimeProvider time)
+    {
+        _queue = queue;
+        _time = time;
+    }
+
+    /// <summary>The queue this channel flushes.</summary>
+    public OutboundQueue Queue => _queue;
+
+    /// <summary>The lock every write to the attached socket holds, close frames included.</summary>
+    public SemaphoreSlim WriteLock => _writeLock;
+
+    /// <summary>A new socket: the on-connected hook may write through <see cref="WriteNowAsync"/>; nothing queued goes out yet.</summary>
+    public void Attach(SocketSession session)
+    {
+        lock (_gate)
+        {
+            _session = session;
+            _flushing = false;
+        }
+    }
+
+    /// <summary>After the hook: unacknowledged messages go back into the order, the pump starts, the fast path opens.</summary>
+    public void StartFlushing(SocketSession session)
+    {
+        lock (_gate)
+        {
+            if (_session != session)
+            {
+                return;
+            }
+
+            _queue.Attach();
+            _pumpCts = new CancellationTokenSource();
+            _pump = Task.Run(() => PumpAsync(session, _pumpCts.Token));
+            _flushing = true;
+        }
+    }
+
+    /// <summary>
+    /// The socket is going away: the fast path closes, the pump stops, a write under way gets <paramref name="grace"/> to
+    /// finish before the socket is aborted under it; then the queue learns how the socket ended.
+    /// </summary>
+    public async Task DetachAsync(DisconnectInfo? ended, TimeSpan grace)
+    {
+        SocketSession? session;
+        CancellationTokenSource? pumpCts;
+        Task pump;
+        lock (_gate)
+        {
+            session = _session;
+            _session = null;
+            _flushing = false;
+            pumpCts = _pumpCts;
+            _pumpCts = null;
+            pump = _pump;
+        }
+
+        pumpCts?.Cancel();
+        using (var bound = new CancellationTokenSource(grace, _time))
+        {
+            try
+            {
+                await _writeLock.WaitAsync(bound.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                session?.Abort(); // the write under way fails now, and gives the lock back
+                await _writeLock.WaitAsync().ConfigureAwait(false);
+            }
+        }
+
+        _writeLock.Release();
+        await pump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        pumpCts?.Dispose();
+        _queue.Detach(ended);
+    }
+
+    /// <summary>Sends encoded bytes by the fastest path that keeps the order; takes ownership of <paramref name="bytes"/>.</summary>
+    public ValueTask SendAsync(RentedBuffer bytes, MessageKind kind, SendOptions options, string? id, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            bytes.Return();
+            return ValueTask.FromException(new MessageDeliveryException(DeliveryFailureReason.Cancelled, id));
+        }
+
+        if (options.Delivery == DeliveryMode.Volatile)
+        {
+            return WriteVolatileAsync(bytes, kind, id, cancellationToken);
+        }
+
+        var sequence = _queue.NextSequence();
+        if (options.Delivery == DeliveryMode.AtMostOnce && options.TimeToLive is null && FlushingSession() is { } session && _writeLock.Wait(0, CancellationToken.None))
+        {
+            if (_queue.IsIdle && IsFlushing(session))
+            {
+                return WriteDirectAsync(session, bytes, kind, sequence, id);
+            }
+
+            _writeLock.Release();
+        }
+
+        return SendAsync(new OutboundMessage(sequence, bytes, kind, options.Delivery, id), options.TimeToLive, cancellationToken);
+    }
+
+    /// <summary>Queues a message built by the caller (a request, a recovered durable message); its own task carries the outcome.</summary>
+    public ValueTask SendAsync(OutboundMessage message, TimeSpan? timeToLive, CancellationToken cancellationToken)
+    {
+        var outcome = message.AsValueTask();
+        var enqueue = _queue.EnqueueAsync(message, timeToLive, cancellationToken);
+        return enqueue.IsCompletedSuccessfully ? outcome : AwaitAdmissionThenOutcomeAsync(enqueue, outcome);
+
+        static async ValueTask AwaitAdmissionThenOutcomeAsync(ValueTask enqueue, ValueTask outcome)
+        {
+            await enqueue.ConfigureAwait(false);
+            await outcome.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Writes now, ahead of everything queued (the on-connected hook, the heartbeat, volatile sends); fails when no socket is attached.</summary>
+    public async ValueTask WriteNowAsync(ReadOnlyMemory<byte> bytes, MessageKind kind, CancellationToken cancellationToken)
+    {
+        var session = Volatile.Read(ref _session) ?? throw new WebSocketException(WebSocketError.InvalidState, "Not connected.");
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (Volatile.Read(ref _session) != session || session.HasEnded)
+            {
+                throw new WebSocketException(WebSocketError.InvalidState, "The connection ended.");
+            }
+
+            try
+            {
+                await session.Socket.SendAsync(bytes, ToWebSocket(kind), true, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (TransportFailure.IsSocketFailure(ex))
+            {
+                session.FailWrite(ex);
+                throw;
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        _writeLock.Dispose();
+        _pumpCts?.Dispose();
+    }
+
+    private static WebSocketMessageType ToWebSocket(MessageKind kind) => kind == MessageKind.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
+
+    /// <summary>The attached session when the fast path is open and the session is alive by the wall clock.</summary>
+    private SocketSession? FlushingSession()
+    {
+        SocketSession? session;
+        lock (_gate)
+        {
+            session = _flushing ? _session : null;
+        }
+
+        return session is not null && !session.HasEnded && session.CheckAlive() ? session : null;
+    }
+
+    private bool IsFlushing(SocketSession session)
+    {
+        lock (_gate)
+        {
+            return _flushing && _session == session && !session.HasEnded;
+        }
+    }
+
+    /// <summary>Writes while holding the write lock taken by the caller, and releases it.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WriteDirectAsync(SocketSession session, RentedBuffer bytes, MessageKind kind, long sequence, string? id)
+    {
+        OutboundMessage? retry = null;
+        try
+        {
+            // Not cancellable once started: cancelling a WebSocket write aborts the socket.
+            await session.Socket.SendAsync(bytes.Memory, ToWebSocket(kind), true, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (TransportFailure.IsSocketFailure(ex))
+        {
+            // The socket died under the write: a frame cut short is discarded by the server, so the message goes back to
+            // its place in the order for the next connection (or fails, if the connection is closing).
+            session.FailWrite(ex);
+            retry = new OutboundMessage(sequence, bytes, kind, DeliveryMode.AtMostOnce, id);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+
+        if (retry is null)
+        {
+            bytes.Return();
+            return;
+        }
+
+        _queue.Requeue(retry);
+        await retry.AsValueTask().ConfigureAwait(false);
+    }
+
+    private async ValueTask WriteVolatileAsync(RentedBuffer bytes, MessageKind kind, string? id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (FlushingSession() is null)
+            {
+                throw new MessageDeliveryException(DeliveryFailureReason.NotConnected, id);
+            }
+
+            await WriteNowAsync(bytes.Memory, kind, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new MessageDeliveryException(DeliveryFailureReason.Cancelled, id);
+        }
+        catch (Exception ex) when (TransportFailure.IsSocketFailure(ex))
+        {
+            throw new MessageDeliveryException(DeliveryFailureReason.NotConnected, id, ex);
+        }
+        finally
+        {
+            bytes.Return();
+        }
+    }
+
+    private async Task PumpAsync(SocketSession session, CancellationToken ct)
+    {
+        try
+        {
+            while (true)
+            {
+                await _queue.WaitForWorkAsync(ct).ConfigureAwait(false);
+                await _writeLock.WaitAsync(ct).ConfigureAwait(false);
+                try
+                {
+                    // Drain what may go while holding the lock; new sends queue behind it, keeping the order.
+                    while (!ct.IsCancellationRequested && _queue.TryTakeNext(out var message))
+                    {
+                        try
+                        {
+                            await session.Socket.SendAsync(message.Payload, ToWebSocket(message.Kind), true, CancellationToken.None).ConfigureAwait(false);
+                        }
+                        catch
+                        {
+                            _queue.WriteFailed(message);
+                            throw;
+                        }
+
+                        _queue.WriteSucceeded(message);
+                    }
+                }
+                finally
+                {
+                    _writeLock.Release();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Detached.
+        }
+        catch (Exception ex) when (TransportFailure.IsSocketFailure(ex))
+        {
+            session.FailWrite(ex);
+        }
+    }
+}

@@ -1,0 +1,953 @@
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Net.WebSockets;
+using Microsoft.Extensions.Logging;
+using RealtimeClient.Diagnostics;
+
+namespace RealtimeClient.Outbound;
+
+/// <summary>
+/// The outbound queue: outlives sessions; bounded by count and bytes; one order for text and binary alike, the order of
+/// the send calls (<see cref="OutboundMessage.Sequence"/>), kept through write failures and resends. A message leaves the
+/// pending list only after it was really written (peek, write, remove); acknowledged messages then wait in the
+/// <see cref="AcknowledgementTracker"/> and come back, in order, when a new socket is attached or their acknowledgement is
+/// overdue. Every message ends in exactly one outcome.
+/// </summary>
+/// <remarks>
+/// One lock guards everything; the invariants are asserted on entry to and exit from every locked section in debug
+/// builds; outcomes are set outside the lock (messages to complete are collected in an <see cref="Outcomes"/> list).
+/// The overflow decision lives in one method, <see cref="DecideOverflow"/>.
+/// </remarks>
+internal sealed class OutboundQueue : IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly QueueOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ErrorReporter _errors;
+    private readonly LinkedList<OutboundMessage> _pending = new();
+    private readonly AcknowledgementTracker _acks;
+    private readonly LinkedList<Admission> _waiting = new();
+    private readonly List<TaskCompletionSource> _drainWaiters = [];
+    private TaskCompletionSource? _workSignal;
+    private OutboundMessage? _writing;
+    private long _pendingBytes;
+    private long _sequence;
+    private long _session;
+    private bool _attached;
+    private DeliveryFailureReason? _closedWith;
+
+    public OutboundQueue(QueueOptions options, AcknowledgementOptions ackOptions, TimeProvider time, ILogger logger, ErrorReporter errors)
+    {
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _errors = errors;
+        _acks = new AcknowledgementTracker(ackOptions, time, static s => ((OutboundQueue)s!).OnAckTimer(), this);
+        OnAckTimeout = ackOptions.OnAckTimeout;
+    }
+
+    private AckTimeoutAction OnAckTimeout { get; }
+
+    public int PendingCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pending.Count;
+            }
+        }
+    }
+
+    public long PendingBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pendingBytes;
+            }
+        }
+    }
+
+    public int InFlightCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _acks.Count;
+            }
+        }
+    }
+
+    /// <summary>True when an acknowledgement may arrive: a message is in flight or an acknowledged one is being written.</summary>
+    public bool AwaitsAcknowledgements
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _acks.Count > 0 || _writing?.Mode == DeliveryMode.AtLeastOnce;
+            }
+        }
+    }
+
+    /// <summary>True when nothing is pending: a caller holding the write lock may write its own message now and keep the order.</summary>
+    public bool IsIdle
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pending.Count == 0 && !_closedWith.HasValue;
+            }
+        }
+    }
+
+    /// <summary>Whether sends are refused because the connection closed (and with which reason).</summary>
+    public DeliveryFailureReason? ClosedWith
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _closedWith;
+            }
+        }
+    }
+
+    /// <summary>The next number in the order of send calls.</summary>
+    public long NextSequence() => Interlocked.Increment(ref _sequence);
+
+    /// <summary>
+    /// Adds <paramref name="message"/> at its place in the order, applying the overflow policy; its own task carries the
+    /// outcome. Completes when the message is queued or has failed (a sender under <see cref="QueueOverflow.Wait"/> waits
+    /// here for room, honouring <paramref name="cancellationToken"/>).
+    /// </summary>
+    public ValueTask EnqueueAsync(OutboundMessage message, TimeSpan? timeToLive, CancellationToken cancellationToken)
+    {
+        var outcomes = new Outcomes();
+        Admission? wait = null;
+        var admitted = false;
+        lock (_gate)
+        {
+            AssertInvariants();
+            if (_closedWith is { } closed)
+            {
+                outcomes.Fail(message, closed);
+            }
+            else if (message.Length > _options.MaxBytes)
+            {
+                outcomes.Fail(message, DeliveryFailureReason.TooLarge);
+            }
+            else
+            {
+                switch (DecideOverflow(message.Length, out var victim))
+                {
+                    case Overflow.Admit:
+                        Admit(message, timeToLive, cancellationToken);
+                        admitted = true;
+                        break;
+                    case Overflow.DropVictim:
+                        RemovePending(victim!);
+                        outcomes.Drop(victim!, DeliveryFailureReason.Dropped);
+                        Admit(message, timeToLive, cancellationToken);
+                        admitted = true;
+                        break;
+                    case Overflow.Refuse:
+                        outcomes.Drop(message, DeliveryFailureReason.QueueFull);
+                        break;
+                    default:
+                        wait = new Admission(message, timeToLive, cancellationToken);
+                        wait.Node = _waiting.AddLast(wait);
+                        break;
+                }
+            }
+
+            AssertInvariants();
+        }
+
+        Finish(outcomes);
+        if (admitted)
+        {
+            Signal();
+        }
+
+        return wait is null ? default : WaitForAdmissionAsync(wait);
+    }
+
+    /// <summary>
+    /// The one place the overflow policy is decided, under the lock: admit, drop a victim to make room, refuse, or wait.
+    /// A new policy is one more case here (and its enum value).
+    /// </summary>
+    private Overflow DecideOverflow(int length, out OutboundMessage? victim)
+    {
+        victim = null;
+
+        // Senders already waiting for room go first, in the order they called.
+        if (_waiting.Count == 0 && !IsFull(length))
+        {
+            return Overflow.Admit;
+        }
+
+        switch (_options.Overflow)
+        {
+            case QueueOverflow.RejectNew:
+                return Overflow.Refuse;
+            case QueueOverflow.DropOldest:
+                victim = FirstRemovable(_pending.First, forward: true);
+                break;
+            case QueueOverflow.DropNewest:
+                victim = FirstRemovable(_pending.Last, forward: false);
+                break;
+            default:
+                return Overflow.Wait;
+        }
+
+        // Dropping one message makes room only when it is big enough; otherwise (or when the only messages are being
+        // written) the sender waits for room like under Wait.
+        return victim is not null && _waiting.Count == 0 && !IsFullWithout(victim, length) ? Overflow.DropVictim : Overflow.Wait;
+    }
+
+    /// <summary>A message whose write failed (or a resend) goes back to its place in the order, ahead of anything sent after it.</summary>
+    public void Requeue(OutboundMessage message)
+    {
+        var outcomes = new Outcomes();
+        lock (_gate)
+        {
+            AssertInvariants();
+            if (_closedWith is { } closed)
+            {
+                outcomes.Fail(message, closed);
+            }
+            else
+            {
+                InsertPending(message);
+            }
+
+            AssertInvariants();
+        }
+
+        Finish(outcomes);
+        Signal();
+    }
+
+    /// <summary>Peeks the next message to write and marks it as being written; false when none may go now.</summary>
+    public bool TryTakeNext([NotNullWhen(true)] out OutboundMessage? message)
+    {
+        lock (_gate)
+        {
+            AssertInvariants();
+            message = _pending.First?.Value;
+            if (message is null || _writing is not null || !_attached
+                || (message.Mode == DeliveryMode.AtLeastOnce && !_acks.HasRoom))
+            {
+                message = null;
+                return false;
+            }
+
+            message.Place = MessagePlace.Writing;
+            message.AttemptedOnSession = _session;
+            _writing = message;
+            return true;
+        }
+    }
+
+    /// <summary>The write of <paramref name="message"/> failed: it stays at its place for the next session.</summary>
+    public void WriteFailed(OutboundMessage message)
+    {
+        var outcomes = new Outcomes();
+        lock (_gate)
+        {
+            AssertInvariants();
+            _writing = null;
+            message.Place = MessagePlace.Pending;
+            if (message.AckedWhileWriting)
+            {
+                // The server acknowledged it although the write did not return cleanly: it arrived.
+                RemovePending(message);
+                outcomes.Succeed(message);
+            }
+            else if (_closedWith is { } closed)
+            {
+                RemovePending(message);
+                outcomes.Fail(message, closed);
+            }
+            else
+            {
+                ResolveWhileWriting(message, outcomes);
+            }
+
+            AssertInvariants();
+        }
+
+        Finish(outcomes);
+    }
+
+    /// <summary>The write of <paramref name="message"/> succeeded: remove it; at-most-once completes, at-least-once waits for its acknowledgement.</summary>
+    public void WriteSucceeded(OutboundMessage message)
+    {
+        var outcomes = new Outcomes();
+        lock (_gate)
+        {
+            AssertInvariants();
+            _writing = null;
+            message.MarkWritten();
+            RemovePending(message);
+            if (message.RejectedWhileWriting is { } rejection)
+            {
+                outcomes.Reject(message, rejection);
+            }
+            else if (message.AckedWhileWriting || message.Mode != DeliveryMode.AtLeastOnce)
+            {
+                outcomes.Succeed(message);
+            }
+            else if (message.ExpiredWhileWriting)
+            {
+                outcomes.Fail(message, DeliveryFailureReason.Expired);
+            }
+            else
+            {
+                _acks.Add(message);
+            }
+
+            AssertInvariants();
+        }
+
+        Finish(outcomes);
+    }
+
+    /// <summary>The server acknowledged <paramref name="id"/>: completes the message; false when none waits for it.</summary>
+    public bool Acknowledge(string id)
+    {
+        var outcomes = new Outcomes();
+        lock (_gate)
+        {
+            if (_acks.Take(id) is { } message)
+            {
+                outcomes.Succeed(message);
+            }
+            else if (_writing is { } writing && string.Equals(writing.Id, id, StringComparison.Ordinal))
+            {
+                // The acknowledgement overtook the end of the write: WriteSucceeded completes it.
+                writing.AckedWhileWriting = true;
+                return true;
+            }
+            else
+            {
+                return false;
+            }
+
+            AssertInvariants();
+        }
+
+        Finish(outcomes);
+        Signal(); // the window may have room again
+        return true;
+    }
+
+    /// <summary>The server refused <paramref name="id"/>: the message fails at once with the server's reason; false when none waits for it.</summary>
+    public bool Reject(string id, ServerRejection rejection)
+    {
+        var outcomes = new Outcomes();
+        lock (_gate)
+        {
+            if (_acks.Take(id) is { } inFlight)
+            {
+                outcomes.Reject(inFlight, rejection);
+            }
+            else if (_writing is { } writing && string.Equals(writing.Id, id, StringComparison.Ordinal))
+            {
+                writing.RejectedWhileWriting = rejection;
+                return true;
+            }
+            else if (FindPending(id) is { } pending)
+            {
+                // A resend still queued: the server already refused the first copy.
+                RemovePending(pending);
+                outcomes.Reject(pending, rejection);
+            }
+            else
+            {
+                return false;
+            }
+
+            AssertInvariants();
+        }
+
+        Finish(outcomes);
+        Signal();
+        return true;
+    }
+
+    /// <summary>
+    /// A socket is attached and about to flush: every unacknowledged message goes back into the pending list at its place
+    /// in the order, so resends precede everything sent later; returns how many.
+    /// </summary>
+    public int Attach()
+    {
+        int count;
+        lock (_gate)
+        {
+            AssertInvariants();
+            _session++;
+            _attached = true;
+            var resend = _acks.TakeAll();
+            count = resend.Count;
+            InsertPendingInOrder(resend);
+            AssertInvariants();
+        }
+
+        if (count > 0)
+        {
+            Log.ResendingUnacknowledged(_logger, count);
+        }
+
+        Signal();
+        return count;
+    }
+
+    /// <summary>
+    /// The socket went away: the acknowledgement clock stops; when the server closed with 1003, 1007 or 1009, the oldest
+    /// message without an outcome that was written on that socket gets a strike, and fails with
+    /// <see cref="DeliveryFailureReason.Rejected"/> on its second (one retry, then the messages behind it go out).
+    /// </summary>
+    public void Detach(DisconnectInfo? ended)
+    {
+        var outcomes = new Outcomes();
+        lock (_gate)
+        {
+            AssertInvariants();
+            _attached = false;
+            _acks.StopClock();
+            if (ended is { Kind: DisconnectKind.ServerClosed, CloseStatus: { } status } && IsRefusal(status) && OldestAttempted(_session) is { } suspect)
+            {
+                suspect.RefusalStrikes++;
+                Log.RefusedByClose(_logger, status, suspect.RefusalStrikes);
+                if (suspect.RefusalStrikes >= 2)
+                {
+                    RemoveAnywhere(suspect);
+                    outcomes.Reject(suspect, new ServerRejection(null, ended.CloseDescription) { CloseStatus = status });
+                }
+            }
+
+            AssertInvariants();
+        }
+
+        Finish(outcomes);
+    }
+
+    /// <summary>Waits until there may be something to write.</summary>
+    public Task WaitForWorkAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var head = _pending.First?.Value;
+            if (head is not null && _writing is null && (head.Mode != DeliveryMode.AtLeastOnce || _acks.HasRoom))
+            {
+                return Task.CompletedTask;
+            }
+
+            _workSignal ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _workSignal.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Fails everything pending and every sender waiting for room (not a message being written) with
+    /// <paramref name="reason"/>; in flight too when <paramref name="inFlight"/> is set. Returns how many failed.
+    /// </summary>
+    public int FailAll(DeliveryFailureReason reason, bool inFlight)
+    {
+        var outcomes = new Outcomes();
+        lock (_gate)
+        {
+            AssertInvariants();
+            FailPendingLocked(reason, outcomes);
+            if (inFlight)
+            {
+                foreach (var message in _acks.TakeAll())
+                {
+                    outcomes.Fail(message, reason);
+                }
+            }
+
+            AssertInvariants();
+        }
+
+        return Finish(outcomes);
+    }
+
+    /// <summary>
+    /// The connection closed: from now on every send fails at once with <paramref name="reason"/>, and so does everything
+    /// pending (messages in flight stay until <see cref="FailAll"/> with <c>inFlight</c>: their acknowledgement may still come).
+    /// </summary>
+    public void Close(DeliveryFailureReason reason)
+    {
+        var outcomes = new Outcomes();
+        lock (_gate)
+        {
+            AssertInvariants();
+            _closedWith = reason;
+            FailPendingLocked(reason, outcomes);
+            AssertInvariants();
+        }
+
+        Finish(outcomes);
+    }
+
+    /// <summary>A new start: sends are accepted again.</summary>
+    public void Reopen()
+    {
+        lock (_gate)
+        {
+            _closedWith = null;
+        }
+    }
+
+    /// <summary>Completes when nothing is pending, being written, waiting for room or in flight.</summary>
+    public Task WhenDrainedAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (IsDrained)
+            {
+                return Task.CompletedTask;
+            }
+
+            var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _drainWaiters.Add(waiter);
+            return waiter.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _acks.Dispose();
+        }
+    }
+
+    private bool IsDrained => _pending.Count == 0 && _acks.Count == 0 && _waiting.Count == 0 && _writing is null;
+
+    private static bool IsRefusal(WebSocketCloseStatus status) =>
+        status is WebSocketCloseStatus.MessageTooBig or WebSocketCloseStatus.InvalidMessageType or WebSocketCloseStatus.InvalidPayloadData;
+
+    private bool IsFull(int length) => _pending.Count >= _options.MaxMessages || _pendingBytes + length > _options.MaxBytes;
+
+    private bool IsFullWithout(OutboundMessage victim, int length) =>
+        _pending.Count - 1 >= _options.MaxMessages || _pendingBytes - victim.Length + length > _options.MaxBytes;
+
+    private static OutboundMessage? FirstRemovable(LinkedListNode<OutboundMessage>? node, bool forward)
+    {
+        while (node is not null && node.Value.Place == MessagePlace.Writing)
+        {
+            node = forward ? node.Next : node.Previous;
+        }
+
+        return node?.Value;
+    }
+
+    /// <summary>The oldest message without an outcome whose last write was attempted on <paramref name="session"/>.</summary>
+    private OutboundMessage? OldestAttempted(long session)
+    {
+        OutboundMessage? oldest = null;
+        foreach (var message in _pending)
+        {
+            if (message.AttemptedOnSession == session)
+            {
+                oldest = message;
+                break; // the pending list is in send order
+            }
+        }
+
+        foreach (var message in _acks.Messages)
+        {
+            if (message.AttemptedOnSession == session && (oldest is null || message.Sequence < oldest.Sequence))
+            {
+                oldest = message;
+            }
+        }
+
+        return oldest;
+    }
+
+    private OutboundMessage? FindPending(string id)
+    {
+        foreach (var message in _pending)
+        {
+            if (message.Place == MessagePlace.Pending && string.Equals(message.Id, id, StringComparison.Ordinal))
+            {
+                return message;
+            }
+        }
+
+        return null;
+    }
+
+    private void Admit(OutboundMessage message, TimeSpan? timeToLive, CancellationToken cancellationToken)
+    {
+        InsertPending(message);
+        if (timeToLive is { } ttl)
+        {
+            message.ExpiryTimer = _time.CreateTimer(static s => ((Removal)s!).Run(), new Removal(this, message, DeliveryFailureReason.Expired), ttl, Timeout.InfiniteTimeSpan);
+        }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            message.Cancellation = cancellationToken.UnsafeRegister(static s => ((Removal)s!).Run(), new Removal(this, message, DeliveryFailureReason.Cancelled));
+        }
+    }
+
+    /// <summary>Under the lock: inserts at the message's place in the send order (usually the end; near the front for resends).</summary>
+    private void InsertPending(OutboundMessage message)
+    {
+        message.Place = MessagePlace.Pending;
+        _pendingBytes += message.Length;
+        var last = _pending.Last;
+        if (last is null || last.Value.Sequence < message.Sequence)
+        {
+            message.Node = _pending.AddLast(message);
+            return;
+        }
+
+        var node = _pending.First;
+        while (node is not null && (node.Value.Sequence < message.Sequence || node.Value.Place == MessagePlace.Writing))
+        {
+            node = node.Next;
+        }
+
+        message.Node = node is null ? _pending.AddLast(message) : _pending.AddBefore(node, message);
+    }
+
+    /// <summary>Under the lock: merges messages sorted by sequence into the pending list in one pass.</summary>
+    private void InsertPendingInOrder(List<OutboundMessage> sorted)
+    {
+        var node = _pending.First;
+        foreach (var message in sorted)
+        {
+            while (node is not null && node.Value.Sequence < message.Sequence)
+            {
+                node = node.Next;
+            }
+
+            message.Place = MessagePlace.Pending;
+            _pendingBytes += message.Length;
+            message.Node = node is null ? _pending.AddLast(message) : _pending.AddBefore(node, message);
+        }
+    }
+
+    private void RemovePending(OutboundMessage message)
+    {
+        _pending.Remove(message.Node!);
+        message.Node = null;
+        message.Place = MessagePlace.None;
+        _pendingBytes -= message.Length;
+    }
+
+    /// <summary>Under the lock: takes a message out of wherever it is (not while it is being written); false if it is not in the queue.</summary>
+    private bool RemoveAnywhere(OutboundMessage message)
+    {
+        switch (message.Place)
+        {
+            case MessagePlace.Pending:
+                RemovePending(message);
+                return true;
+            case MessagePlace.InFlight:
+                _acks.Remove(message);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Under the lock: a message whose write ended (failed) while an outcome was waiting for it.</summary>
+    private void ResolveWhileWriting(OutboundMessage message, Outcomes outcomes)
+    {
+        if (message.RejectedWhileWriting is { } rejection)
+        {
+            RemovePending(message);
+            outcomes.Reject(message, rejection);
+        }
+        else if (message.ExpiredWhileWriting)
+        {
+            RemovePending(message);
+            outcomes.Fail(message, DeliveryFailureReason.Expired);
+        }
+    }
+
+    private void FailPendingLocked(DeliveryFailureReason reason, Outcomes outcomes)
+    {
+        for (var node = _pending.First; node is not null;)
+        {
+            var next = node.Next;
+            if (node.Value.Place != MessagePlace.Writing)
+            {
+                var message = node.Value;
+                RemovePending(message);
+                outcomes.Fail(message, reason);
+            }
+
+            node = next;
+        }
+
+        foreach (var admission in _waiting)
+        {
+            admission.Node = null;
+            outcomes.Fail(admission.Message, reason);
+            outcomes.Admitted(admission);
+        }
+
+        _waiting.Clear();
+    }
+
+    /// <summary>Sets the outcomes collected under the lock, admits senders waiting for room, wakes drain waiters; returns how many messages failed.</summary>
+    private int Finish(Outcomes outcomes)
+    {
+        List<TaskCompletionSource>? drained = null;
+        var admitted = false;
+        lock (_gate)
+        {
+            // Admit waiting senders in the order they called, while there is room for the first of them.
+            while (_closedWith is null && _waiting.First is { } first && !IsFull(first.Value.Message.Length))
+            {
+                var admission = first.Value;
+                _waiting.RemoveFirst();
+                admission.Node = null;
+                Admit(admission.Message, admission.TimeToLive, admission.CancellationToken);
+                outcomes.Admitted(admission);
+                admitted = true;
+            }
+
+            if (_drainWaiters.Count > 0 && IsDrained)
+            {
+                drained = [.. _drainWaiters];
+                _drainWaiters.Clear();
+            }
+
+            AssertInvariants();
+        }
+
+        var failed = outcomes.Apply(_logger, _errors);
+        if (drained is not null)
+        {
+            foreach (var waiter in drained)
+            {
+                waiter.TrySetResult();
+            }
+        }
+
+        if (admitted)
+        {
+            Signal();
+        }
+
+        return failed;
+    }
+
+    private void Signal()
+    {
+        TaskCompletionSource? signal;
+        lock (_gate)
+        {
+            signal = _workSignal;
+            _workSignal = null;
+        }
+
+        signal?.TrySetResult();
+    }
+
+    private async ValueTask WaitForAdmissionAsync(Admission admission)
+    {
+        try
+        {
+            await admission.Done.Task.WaitAsync(admission.CancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            var outcomes = new Outcomes();
+            lock (_gate)
+            {
+                if (admission.Node is { List: not null } node)
+                {
+                    _waiting.Remove(node);
+                    admission.Node = null;
+                    outcomes.Fail(admission.Message, DeliveryFailureReason.Cancelled);
+                }
+            }
+
+            // Admitted meanwhile: its cancellation registration in the queue takes over.
+            Finish(outcomes);
+        }
+    }
+
+    private void OnAckTimer()
+    {
+        var outcomes = new Outcomes();
+        var resent = false;
+        lock (_gate)
+        {
+            AssertInvariants();
+            if (!_attached)
+            {
+                return;
+            }
+
+            var overdue = _acks.TakeOverdue();
+            if (OnAckTimeout == AckTimeoutAction.Resend)
+            {
+                InsertPendingInOrder(overdue);
+                resent = overdue.Count > 0;
+            }
+            else
+            {
+                foreach (var message in overdue)
+                {
+                    outcomes.Fail(message, DeliveryFailureReason.AckTimeout);
+                }
+            }
+
+            AssertInvariants();
+        }
+
+        Finish(outcomes);
+        if (resent)
+        {
+            Signal();
+        }
+    }
+
+    private void RemoveOnTimerOrCancel(OutboundMessage message, DeliveryFailureReason reason)
+    {
+        var outcomes = new Outcomes();
+        lock (_gate)
+        {
+            if (message.Place == MessagePlace.Writing)
+            {
+                if (reason == DeliveryFailureReason.Expired)
+                {
+                    message.ExpiredWhileWriting = true;
+                }
+
+                return;
+            }
+
+            if (!RemoveAnywhere(message))
+            {
+                return;
+            }
+
+            outcomes.Fail(message, reason);
+            AssertInvariants();
+        }
+
+        Finish(outcomes);
+        Signal();
+    }
+
+    [Conditional("DEBUG")]
+    private void AssertInvariants()
+    {
+        Debug.Assert(_gate.IsHeldByCurrentThread, "The queue's invariants are checked under its lock.");
+        long bytes = 0;
+        long previous = long.MinValue;
+        var writing = 0;
+        foreach (var message in _pending)
+        {
+            bytes += message.Length;
+            Debug.Assert(message.Sequence > previous, "The pending list is in send order.");
+            Debug.Assert(message.Place is MessagePlace.Pending or MessagePlace.Writing, "A pending message is pending or being written.");
+            Debug.Assert(message.Node?.List == _pending, "A pending message's node is in the pending list.");
+            writing += message.Place == MessagePlace.Writing ? 1 : 0;
+            previous = message.Sequence;
+        }
+
+        Debug.Assert(bytes == _pendingBytes, "The byte count matches the pending messages.");
+        Debug.Assert(writing == (_writing is null ? 0 : 1), "Exactly the message being written is marked as such.");
+        Debug.Assert(_writing is null || _writing == _pending.First?.Value, "Only the head is written.");
+        Debug.Assert(_closedWith is null || _waiting.Count == 0, "Nobody waits for room in a closed queue.");
+    }
+
+    private enum Overflow
+    {
+        Admit,
+        DropVictim,
+        Refuse,
+        Wait,
+    }
+
+    /// <summary>A sender waiting for room, with what it needs to be queued.</summary>
+    private sealed class Admission(OutboundMessage message, TimeSpan? timeToLive, CancellationToken cancellationToken)
+    {
+        public OutboundMessage Message { get; } = message;
+
+        public TimeSpan? TimeToLive { get; } = timeToLive;
+
+        public CancellationToken CancellationToken { get; } = cancellationToken;
+
+        public LinkedListNode<Admission>? Node { get; set; }
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>An expiry timer's or a cancellation registration's state.</summary>
+    private sealed class Removal(OutboundQueue queue, OutboundMessage message, DeliveryFailureReason reason)
+    {
+        public void Run() => queue.RemoveOnTimerOrCancel(message, reason);
+    }
+
+    /// <summary>Outcomes decided under the lock and set after it is released.</summary>
+    private struct Outcomes
+    {
+        private List<(OutboundMessage Message, DeliveryFailureReason? Reason, ServerRejection? Rejection, bool Dropped)>? _messages;
+        private List<Admission>? _admitted;
+
+        public void Succeed(OutboundMessage message) => (_messages ??= []).Add((message, null, null, false));
+
+        public void Fail(OutboundMessage message, DeliveryFailureReason reason) => (_messages ??= []).Add((message, reason, null, false));
+
+        public void Drop(OutboundMessage message, DeliveryFailureReason reason) => (_messages ??= []).Add((message, reason, null, true));
+
+        public void Reject(OutboundMessage message, ServerRejection rejection) => (_messages ??= []).Add((message, null, rejection, false));
+
+        public void Admitted(Admission admission) => (_admitted ??= []).Add(admission);
+
+        public readonly int Apply(ILogger logger, ErrorReporter errors)
+        {
+            var failed = 0;
+            foreach (var admission in _admitted ?? [])
+            {
+                admission.Done.TrySetResult();
+            }
+
+            foreach (var (message, reason, rejection, dropped) in _messages ?? [])
+            {
+                if (rejection is not null)
+                {
+                    failed += message.TryFail(rejection) ? 1 : 0;
+                }
+                else if (reason is { } r)
+                {
+                    if (message.TryFail(r))
+                    {
+                        failed++;
+                        if (dropped)
+                        {
+                            Log.MessageDropped(logger, r);
+                            errors.Report(ErrorKind.MessageDropped, $"An outbound message was dropped by the queue's overflow policy: {r}.", new MessageDeliveryException(r, message.Id));
+                        }
+                    }
+                }
+                else
+                {
+                    message.TrySucceed();
+                }
+            }
+
+            return failed;
+        }
+    }
+}
