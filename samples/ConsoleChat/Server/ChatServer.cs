@@ -82,6 +82,7 @@ public sealed class ChatServer : IAsyncDisposable
         });
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.CloseTimeout);
         builder.Services.AddWebSockets(_ => { });
+        builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
         if (options.LoggerFactory is not null)
         {
             // Registered as an instance: the host uses it but never disposes it.
