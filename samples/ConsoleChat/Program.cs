@@ -1,45 +1,50 @@
 using ConsoleChat;
 using ConsoleChat.Client;
+using ConsoleChat.Input;
 using ConsoleChat.Server;
+using ConsoleChat.View;
 
 // The sample: with no arguments it starts the chat server inside this process on a free 127.0.0.1 port and joins it.
-// --url joins any server that speaks ../shared/PROTOCOL.md instead; --serve runs only the server.
+// --url joins any server that speaks docs/protocol.md instead; --serve runs only the server.
+// This file only puts the parts together: the view (View/), the input (Input/) and the chat logic (Client/).
 if (!ChatArguments.TryParse(args, out var parsed, out var error))
 {
     Console.Error.WriteLine(error);
-    Console.Error.WriteLine(ChatArguments.Usage);
-    return 64;
+    Console.Error.WriteLine("run with --help for the options");
+    return ExitCodes.BadArguments;
 }
 
 if (parsed.Help)
 {
     Console.WriteLine(ChatArguments.Usage);
-    return 0;
+    return ExitCodes.Ok;
 }
 
-using var cts = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    cts.Cancel();
-};
-
+var serverOptions = new ChatServerOptions { HeartbeatTimeout = parsed.HeartbeatTimeout, MaxMessageBytes = parsed.MaxMessageBytes };
 if (parsed.ServePort is { } servePort)
 {
-    await using var standalone = await ChatServer.StartAsync(new ChatServerOptions { Port = servePort, HeartbeatTimeout = parsed.HeartbeatTimeout }, cts.Token);
-    Console.WriteLine($"chat server listening on {standalone.Url} (Ctrl+C to stop)");
-    await standalone.RunUntilCancelledAsync(cts.Token);
-    return 0;
+    return await ServeCommand.RunAsync(serverOptions with { Port = servePort }, Console.Out, Console.Error);
 }
+
+// Plain lines when output is redirected (scripts, tests); Spectre.Console with a status line in a terminal.
+var terminal = !Console.IsOutputRedirected;
+using IChatView view = terminal ? new TerminalView(TerminalView.CreateConsole(), TimeProvider.System) : new PlainView(Console.Out);
+using IChatInput input = terminal && !Console.IsInputRedirected && view is IPrompt prompt ? new KeyInput(prompt) : new LineInput(Console.In);
+using var ctrlC = new CtrlC(input, () =>
+{
+    view.Show(new ChatLine(LineKind.Problem, "Ctrl-C again: leaving now; lines still pending are not delivered"));
+    view.Dispose();
+    Environment.Exit(ExitCodes.Interrupted);
+});
 
 ChatServer? embedded = null;
 var url = parsed.Url;
 if (url is null)
 {
-    embedded = await ChatServer.StartAsync(new ChatServerOptions { Port = 0, HeartbeatTimeout = parsed.HeartbeatTimeout }, cts.Token);
+    embedded = await ChatServer.StartAsync(serverOptions with { Port = 0 });
     url = embedded.Url;
-    Console.WriteLine($"sample chat server running at {url}");
-    Console.WriteLine($"join from another terminal: dotnet run --project samples/ConsoleChat -- --url {url} --token someone-else");
+    view.Show(new ChatLine(LineKind.Info, $"sample chat server running at {url}"));
+    view.Show(new ChatLine(LineKind.Info, $"join from another terminal: dotnet run --project samples/ConsoleChat -- --url {url} --token someone-else"));
 }
 
 try
@@ -53,13 +58,10 @@ try
         ReconnectMin = parsed.ReconnectMin,
         ReconnectMax = parsed.ReconnectMax,
         DrainTimeout = parsed.DrainTimeout,
+        QuitWait = parsed.QuitWait,
         Interactive = !Console.IsInputRedirected,
     };
-    return await ChatClient.RunAsync(options, Console.In, Console.Out, cts.Token);
-}
-catch (OperationCanceledException) when (cts.IsCancellationRequested)
-{
-    return 130;
+    return await ChatClient.RunAsync(options, input, view, CancellationToken.None);
 }
 finally
 {

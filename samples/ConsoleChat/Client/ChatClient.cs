@@ -1,227 +1,324 @@
-using System.Collections.Concurrent;
+using ConsoleChat.Input;
+using ConsoleChat.View;
 using RealtimeClient;
 
 namespace ConsoleChat.Client;
 
 /// <summary>
-/// The sample chat client: authenticates on every connect, shows state changes, chat and presence, and sends every line
-/// with acknowledged delivery so it can say when a line typed while offline was delivered.
+/// The chat logic, and the only code that talks to the library: authenticates on every connect, shows state changes,
+/// problems with their hints, chat and presence, sends every line with acknowledged delivery, and says what became of
+/// each line. It reads what the user does from an <see cref="IChatInput"/> and shows everything through an <see cref="IChatView"/>.
 /// </summary>
-internal static class ChatClient
+internal sealed class ChatClient : IAsyncDisposable
 {
-    public const int ExitOk = 0;
-    public const int ExitUndelivered = 2;
-    public const int ExitKicked = 3;
-    public const int ExitAuthFailed = 4;
-    public const int ExitClosed = 5;
+    private readonly ChatClientOptions _options;
+    private readonly IChatView _view;
+    private readonly TimeProvider _time;
+    private readonly RealtimeConnection _connection;
+    private readonly LineLedger _lines;
+    private readonly TaskCompletionSource<StateChange> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _fatalShown = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<IDisposable> _subscriptions = [];
+    private readonly Lock _statusGate = new();
+    private ChatStatus _status = ChatStatus.Starting;
+    private string? _lastProblem;
+    private int _authenticatedBefore;
 
-    public static async Task<int> RunAsync(ChatClientOptions options, TextReader input, TextWriter output, CancellationToken cancellationToken)
+    public ChatClient(ChatClientOptions options, IChatView view, TimeProvider? time = null)
     {
-        var print = new Printer(output);
-        var closed = new TaskCompletionSource<StateChange>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var fatalShown = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var connection = new RealtimeConnection(BuildOptions(options, print));
-        using var states = connection.StateChanges.Subscribe(change =>
+        _options = options;
+        _view = view;
+        _time = time ?? TimeProvider.System;
+        _lines = new LineLedger(view.Show);
+        _connection = new RealtimeConnection(ChatConnectionSetup.Build(options), timeProvider: _time);
+        Subscribe();
+    }
+
+    /// <summary>Runs the chat until the user leaves or the connection closes for good; returns the exit code.</summary>
+    public static async Task<int> RunAsync(ChatClientOptions options, IChatInput input, IChatView view, CancellationToken cancellationToken)
+    {
+        await using var client = new ChatClient(options, view);
+        return await client.RunAsync(input, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<int> RunAsync(IChatInput input, CancellationToken cancellationToken)
+    {
+        _view.Show(new ChatLine(LineKind.State, $"connecting to {_options.Url.GetLeftPart(UriPartial.Path)}…"));
+        _connection.Start();
+        input.Start();
+        while (true)
         {
-            if (change.Current != ConnectionState.Disconnected)
+            var next = input.Events.WaitToReadAsync(cancellationToken).AsTask();
+            if (await Task.WhenAny(next, _closed.Task).ConfigureAwait(false) == _closed.Task)
             {
-                print.Line(Describe(change));
+                input.Stop();
+                return await ClosedForGoodAsync().ConfigureAwait(false);
             }
-            if (change.Current == ConnectionState.Closed)
+
+            if (!await next.ConfigureAwait(false))
             {
-                closed.TrySetResult(change);
+                // The input stopped without saying why (it was stopped from outside): leave like /quit.
+                return await LeaveAsync(_options.QuitWait, cancellationToken).ConfigureAwait(false);
             }
-        });
-        using var chat = connection.On("message", ChatJson.Default.ChatMessage)
-            .Subscribe(m => print.Line($"{m.Sender.Username}: {m.Text}"));
-        using var online = connection.On("user_online", ChatJson.Default.Presence)
-            .Subscribe(p => print.Line($"* {p.User.Username} is online ({p.OnlineCount} online)"));
-        using var offline = connection.On("user_offline", ChatJson.Default.Presence)
-            .Subscribe(p => print.Line($"* {p.User.Username} went offline ({p.OnlineCount} online)"));
-        using var frames = connection.Envelopes.Subscribe(e =>
+
+            while (input.Events.TryRead(out var e))
+            {
+                switch (e)
+                {
+                    case InputEvent.Line line:
+                        Send(line.Text, cancellationToken);
+                        break;
+                    case InputEvent.Help:
+                        _view.Show(new ChatLine(LineKind.Info, Commands.Help));
+                        break;
+                    case InputEvent.Status:
+                        _view.Show(new ChatLine(LineKind.Info, "status: " + Status().Describe(_time.GetUtcNow())));
+                        break;
+                    case InputEvent.UnknownCommand unknown:
+                        _view.Show(new ChatLine(LineKind.Info, $"unknown command {unknown.Command} (not sent); /help lists the commands, //text sends /text"));
+                        break;
+                    case InputEvent.Quit:
+                        input.Stop();
+                        SayWhatIsPending("/quit");
+                        return await LeaveAsync(_options.QuitWait, cancellationToken).ConfigureAwait(false);
+                    case InputEvent.Interrupted:
+                        SayWhatIsPending("Ctrl-C");
+                        return await LeaveAsync(_options.QuitWait, cancellationToken).ConfigureAwait(false);
+                    case InputEvent.EndOfInput:
+                        return await LeaveAsync(_options.Interactive ? _options.QuitWait : _options.DrainTimeout, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var subscription in _subscriptions)
+        {
+            subscription.Dispose();
+        }
+
+        await _connection.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private void Send(string text, CancellationToken cancellationToken)
+    {
+        var notConnected = _connection.State switch
+        {
+            ConnectionState.Connected => null,
+            ConnectionState.Reconnecting => "offline",
+            ConnectionState.Closed => "closed",
+            _ => "connecting",
+        };
+        var number = _lines.Add(text, notConnected);
+        var delivery = _connection.SendAsync("message", new ChatText(text), ChatJson.Default.ChatText, SendOptions.Acknowledged, cancellationToken).AsTask();
+        _ = delivery.ContinueWith(
+            t =>
+            {
+                _lines.Resolve(number, t.IsCompletedSuccessfully ? null : WhyNotDelivered(t.Exception?.InnerException));
+                PushStatus();
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        PushStatus();
+    }
+
+    private void SayWhatIsPending(string how)
+    {
+        var pending = _lines.Unresolved;
+        _view.Show(new ChatLine(LineKind.Info, pending.Count == 0
+            ? $"{how}: leaving, nothing is pending"
+            : $"{how}: still pending: {string.Join(", ", pending.Select(p => $"line {p.Number}"))}; waiting up to {_options.QuitWait.TotalSeconds:0.#} s (Ctrl-C again leaves now)"));
+    }
+
+    /// <summary>Stops reading, gives pending lines up to <paramref name="wait"/>, names every undelivered line, stops.</summary>
+    private async Task<int> LeaveAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        if (_lines.Unresolved.Count > 0)
+        {
+            try
+            {
+                await Task.WhenAny(_lines.WhenAllResolvedAsync(), _closed.Task).WaitAsync(wait, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Named line by line below.
+            }
+        }
+
+        if (_closed.Task.IsCompleted)
+        {
+            return await ClosedForGoodAsync().ConfigureAwait(false);
+        }
+
+        _lines.GiveUp($"no acknowledgement within {wait.TotalSeconds:0.#} s");
+        var failed = _lines.Failed.Count;
+        _view.Show(new ChatLine(LineKind.Info, failed == 0 ? "bye: every line was delivered" : $"bye: {failed} line(s) not delivered"));
+        await StopAsync().ConfigureAwait(false);
+        return failed == 0 ? ExitCodes.Ok : ExitCodes.Undelivered;
+    }
+
+    private async Task StopAsync()
+    {
+        // A close handshake, bounded: a server that does not answer cannot hold the exit up.
+        using var bound = new CancellationTokenSource(_options.QuitWait, _time);
+        try
+        {
+            await _connection.StopAsync(bound.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (bound.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task<int> ClosedForGoodAsync()
+    {
+        var closed = await _closed.Task.ConfigureAwait(false);
+        if (closed.CloseReason == CloseReason.FatalMessage)
+        {
+            // The fatal frame reaches the Envelopes observer through the dispatcher, which can lag behind the Closed state
+            // change: give it a moment to print the server's reason before the subscriptions are disposed.
+            await Task.WhenAny(_fatalShown.Task, Task.Delay(TimeSpan.FromSeconds(1), _time)).ConfigureAwait(false);
+        }
+
+        var (text, code) = DescribeClosed(closed);
+        _view.Show(new ChatLine(LineKind.Problem, "connection closed: " + text));
+        _lines.GiveUp("the connection closed");
+
+        return code;
+    }
+
+    private (string Text, int Code) DescribeClosed(StateChange closed)
+    {
+        var end = closed.Disconnect is { } d ? ConnectionEnd.From(d) : null;
+        var status = (int?)end?.CloseStatus;
+        return closed.CloseReason switch
+        {
+            CloseReason.FatalMessage when end?.MessageType == "kicked" => ("the same user logged in elsewhere, so the server closed this chat (not reconnecting)", ExitCodes.Kicked),
+            CloseReason.FatalCloseStatus when status == 4009 => ("the same user logged in elsewhere, so the server closed this chat (not reconnecting)", ExitCodes.Kicked),
+            CloseReason.FatalMessage or CloseReason.OnConnectedFatal or CloseReason.AuthenticationFailed => ("the server refused the token; start again with another --token", ExitCodes.AuthFailed),
+            CloseReason.FatalCloseStatus when status == 4001 => ("the server refused the token; start again with another --token", ExitCodes.AuthFailed),
+            _ => (end is null ? "stopped" : ConnectionProblems.Describe(end, _options.Url).Text, ExitCodes.Closed),
+        };
+    }
+
+
+    private void OnStateChange(StateChange change)
+    {
+        if (change.Current == ConnectionState.Disconnected)
+        {
+            return; // the replay of the state before Start() to a new subscriber ("Disconnected -> Disconnected"), not a change
+        }
+
+        switch (change.Current)
+        {
+            case ConnectionState.Connected:
+                // Said here rather than in the hook, so that a line typed after it is never shown as pending.
+                _lastProblem = null;
+                _view.Show(new ChatLine(LineKind.Info, Interlocked.Exchange(ref _authenticatedBefore, 1) == 1 ? "authenticated again" : $"authenticated as {_options.Token}"));
+                _view.Show(new ChatLine(LineKind.State, "connected"));
+                break;
+            case ConnectionState.Reconnecting:
+                _view.Show(new ChatLine(LineKind.State, $"reconnecting: attempt {change.Attempt}" + (change.RetryDelay is { } d ? $" in {d.TotalSeconds:0.0} s" : string.Empty)));
+                if (change.Previous == ConnectionState.Connected)
+                {
+                    _lines.WentOffline();
+                }
+
+                ShowProblem(change.Disconnect);
+                break;
+            case ConnectionState.Closed:
+                _closed.TrySetResult(change);
+                break;
+        }
+
+        lock (_statusGate)
+        {
+            _status = _status with
+            {
+                State = change.Current switch
+                {
+                    ConnectionState.Connected => "connected",
+                    ConnectionState.Connecting => "connecting",
+                    ConnectionState.Reconnecting => "reconnecting",
+                    ConnectionState.Closed => "closed",
+                    _ => "not started",
+                },
+                Attempt = change.Current == ConnectionState.Reconnecting ? change.Attempt : null,
+                NextTryAt = change.Current == ConnectionState.Reconnecting && change.RetryDelay is { } delay ? change.Timestamp + delay : null,
+            };
+        }
+
+        PushStatus();
+    }
+
+    // A problem is shown when it first happens, not again on every attempt that fails the same way.
+    private void ShowProblem(DisconnectInfo? disconnect)
+    {
+        if (disconnect is null)
+        {
+            return;
+        }
+
+        var problem = ConnectionProblems.Describe(ConnectionEnd.From(disconnect), _options.Url).Text;
+        if (problem != _lastProblem)
+        {
+            _lastProblem = problem;
+            _view.Show(new ChatLine(LineKind.Problem, "! " + problem));
+        }
+    }
+
+    private ChatStatus Status()
+    {
+        lock (_statusGate)
+        {
+            return _status = _status with { Pending = _connection.PendingCount, AwaitingAck = _connection.UnacknowledgedCount };
+        }
+    }
+
+    private void PushStatus() => _view.ShowStatus(Status());
+
+    private static string WhyNotDelivered(Exception? exception) => exception switch
+    {
+        // Once the library fails a refused line with the server's code and message, or a line the server closed 1009
+        // over, this is where it is put in words.
+        MessageDeliveryException { Reason: DeliveryFailureReason.ConnectionClosed } => "the connection closed",
+        MessageDeliveryException { Reason: DeliveryFailureReason.Expired } => "it expired",
+        MessageDeliveryException { Reason: DeliveryFailureReason.Cancelled } => "cancelled",
+        MessageDeliveryException { Reason: DeliveryFailureReason.AckTimeout } => "no acknowledgement in time",
+        MessageDeliveryException { Reason: DeliveryFailureReason.TooLarge } => "too large for the queue",
+        MessageDeliveryException { Reason: DeliveryFailureReason.Dropped or DeliveryFailureReason.Rejected } => "the queue was full",
+        OperationCanceledException => "cancelled",
+        null => "unknown",
+        _ => exception.Message,
+    };
+
+    private void Subscribe()
+    {
+        _subscriptions.Add(_connection.StateChanges.Subscribe(OnStateChange));
+        _subscriptions.Add(_connection.On("message", ChatJson.Default.ChatMessage)
+            .Subscribe(m => _view.Show(new ChatLine(LineKind.Chat, m.Text, m.Sender.Username))));
+        _subscriptions.Add(_connection.On("user_online", ChatJson.Default.Presence)
+            .Subscribe(p => _view.Show(new ChatLine(LineKind.Presence, $"* {p.User.Username} is online ({p.OnlineCount} online)"))));
+        _subscriptions.Add(_connection.On("user_offline", ChatJson.Default.Presence)
+            .Subscribe(p => _view.Show(new ChatLine(LineKind.Presence, $"* {p.User.Username} went offline ({p.OnlineCount} online)"))));
+        _subscriptions.Add(_connection.Envelopes.Subscribe(e =>
         {
             if (e.Type is "error" or "kicked" or "auth_failed")
             {
                 var frame = e.Deserialize(ChatJson.Default.ServerFrame);
-                print.Line($"! server {e.Type} {frame?.Code}: {frame?.Message}");
+                _view.Show(new ChatLine(LineKind.Problem, e.Type switch
+                {
+                    "auth_failed" => $"! the server refused the token ({frame?.Code}: {frame?.Message})",
+                    "kicked" => $"! server kicked {frame?.Code}: {frame?.Message}",
+                    _ => $"! the server answered with an error {frame?.Code}: {frame?.Message}",
+                }));
                 if (e.Type is not "error")
                 {
-                    fatalShown.TrySetResult();
+                    _fatalShown.TrySetResult();
                 }
             }
-        });
-
-        connection.Start();
-        var pending = new ConcurrentDictionary<int, (string Text, Task Delivery)>();
-        var lineNumber = 0;
-        var readLines = Task.Run(async () =>
-        {
-            while (await input.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
-            {
-                if (line.Trim() == "/quit")
-                {
-                    return true;
-                }
-
-                if (string.IsNullOrWhiteSpace(line))
-                {
-                    continue;
-                }
-
-                var number = ++lineNumber;
-                var queued = connection.State != ConnectionState.Connected;
-                var delivery = connection.SendAsync("message", new ChatText(line), ChatJson.Default.ChatText, SendOptions.Acknowledged, cancellationToken).AsTask();
-                pending[number] = (line, delivery);
-                if (queued)
-                {
-                    print.Line($"… line {number} pending (offline): {line}");
-                }
-
-                _ = delivery.ContinueWith(t =>
-                {
-                    if (t.IsCompletedSuccessfully)
-                    {
-                        pending.TryRemove(number, out _);
-                        if (queued)
-                        {
-                            print.Line($"✓ line {number} delivered");
-                        }
-                    }
-                }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            }
-
-            return false;
-        }, cancellationToken);
-
-        var finished = await Task.WhenAny(readLines, closed.Task).ConfigureAwait(false);
-        if (finished == closed.Task)
-        {
-            await ShowFatalMessageAsync(closed.Task.Result, fatalShown.Task).ConfigureAwait(false);
-            return ExitCodeFor(closed.Task.Result, print);
-        }
-
-        var quit = await readLines.ConfigureAwait(false);
-        if (!quit && !options.Interactive)
-        {
-            // End of piped input: wait until every line is acknowledged, bounded by the drain timeout.
-            var deliveries = Task.WhenAll(pending.Values.Select(p => p.Delivery));
-            try
-            {
-                await deliveries.WaitAsync(options.DrainTimeout, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is TimeoutException or MessageDeliveryException)
-            {
-                // Reported line by line below.
-            }
-
-            if (closed.Task.IsCompleted)
-            {
-                await ShowFatalMessageAsync(closed.Task.Result, fatalShown.Task).ConfigureAwait(false);
-                return ExitCodeFor(closed.Task.Result, print);
-            }
-
-            var undelivered = pending.Where(p => !p.Value.Delivery.IsCompletedSuccessfully).OrderBy(p => p.Key).ToList();
-            foreach (var (number, (text, delivery)) in undelivered)
-            {
-                var why = delivery.Exception?.InnerException?.Message ?? "no acknowledgement within the drain timeout";
-                print.Line($"✗ line {number} not delivered ({why}): {text}");
-            }
-
-            if (undelivered.Count > 0)
-            {
-                return ExitUndelivered;
-            }
-        }
-
-        await connection.StopAsync(CancellationToken.None).ConfigureAwait(false);
-        return ExitOk;
-    }
-
-    // The fatal frame reaches the Envelopes observer through the dispatcher, which can lag behind the Closed state
-    // change: give it a moment to print the server's reason before the subscriptions are disposed.
-    private static async Task ShowFatalMessageAsync(StateChange closed, Task shown)
-    {
-        if (closed.CloseReason == CloseReason.FatalMessage)
-        {
-            try
-            {
-                await shown.WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-            }
-        }
-    }
-
-    private static int ExitCodeFor(StateChange closed, Printer print)
-    {
-        print.Line($"connection closed: {closed.CloseReason} {closed.Disconnect}");
-        return closed.CloseReason switch
-        {
-            CloseReason.FatalMessage when closed.Disconnect?.MessageType == "kicked" => ExitKicked,
-            CloseReason.FatalCloseStatus when (int?)closed.Disconnect?.CloseStatus == 4009 => ExitKicked,
-            CloseReason.FatalMessage or CloseReason.OnConnectedFatal or CloseReason.AuthenticationFailed => ExitAuthFailed,
-            CloseReason.FatalCloseStatus when (int?)closed.Disconnect?.CloseStatus == 4001 => ExitAuthFailed,
-            _ => ExitClosed,
-        };
-    }
-
-    private static RealtimeOptions BuildOptions(ChatClientOptions options, Printer print) => new()
-    {
-        Uri = options.Url,
-        Heartbeat = new HeartbeatOptions
-        {
-            Interval = options.HeartbeatInterval,
-            Timeout = options.HeartbeatTimeout,
-            Message = "{\"type\":\"heartbeat\"}",
-        },
-        Reconnect = new ReconnectOptions
-        {
-            InitialDelay = options.ReconnectMin,
-            MaxDelay = options.ReconnectMax,
-            FatalCloseStatuses = new HashSet<int> { 4001, 4009 },
-        },
-        FatalMessageTypes = new HashSet<string>(StringComparer.Ordinal) { "kicked", "auth_failed" },
-        Acknowledgements = new AcknowledgementOptions { InboundIdPath = "data.id" },
-        OnConnected = async (ctx, ct) =>
-        {
-            // PROTOCOL.md: authenticate on every connect, before anything queued goes out.
-            var reply = ctx.WaitForTypeAsync(["auth_success", "auth_failed"], ct);
-            await ctx.SendAsync(AuthFrame(options.Token), ct).ConfigureAwait(false);
-            var (type, _) = await reply.ConfigureAwait(false);
-            if (type == "auth_failed")
-            {
-                throw new FatalConnectionException("The server rejected the token (auth_failed).");
-            }
-
-            print.Line(ctx.IsReconnect ? "authenticated again" : $"authenticated as {options.Token}");
-        },
-    };
-
-    private static string AuthFrame(string token) =>
-        "{\"type\":\"auth\",\"data\":" + System.Text.Json.JsonSerializer.Serialize(new AuthRequest(token), ChatJson.Default.AuthRequest) + "}";
-
-    private static string Describe(StateChange change) => change.Current switch
-    {
-        ConnectionState.Connecting => "connecting…",
-        ConnectionState.Connected => "connected",
-        ConnectionState.Reconnecting => $"reconnecting: attempt {change.Attempt}" + (change.RetryDelay is { } d ? $" in {d.TotalSeconds:0.0} s" : string.Empty)
-            + (change.Disconnect is { } why ? $" ({why})" : string.Empty),
-        ConnectionState.Closed => $"closed: {change.CloseReason}",
-        _ => change.Current.ToString(),
-    };
-
-    private sealed class Printer(TextWriter output)
-    {
-        private readonly object _gate = new();
-
-        public void Line(string text)
-        {
-            lock (_gate)
-            {
-                output.WriteLine(text);
-                output.Flush();
-            }
-        }
+        }));
     }
 }

@@ -15,7 +15,11 @@ internal sealed record ChatClientOptions
 
     public TimeSpan ReconnectMax { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>With piped input: how long the end of the input waits for every line's ack (default: 10 s).</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long Ctrl-C, /quit and the end of typed input give pending lines before leaving (default: 2 s).</summary>
+    public TimeSpan QuitWait { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>True when input is a terminal: lines are typed by a person rather than piped.</summary>
     public bool Interactive { get; init; }

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace ConsoleChat.Client;
 
-// The payloads of ../shared/PROTOCOL.md that the client reads and writes.
+// The payloads of docs/protocol.md that the client reads and writes.
 internal sealed record AuthRequest([property: JsonPropertyName("token")] string Token);
 
 internal sealed record ChatText([property: JsonPropertyName("text")] string Text);

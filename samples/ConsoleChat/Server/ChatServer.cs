@@ -16,7 +16,7 @@ namespace ConsoleChat.Server;
 
 /// <summary>
 /// The sample chat server: Kestrel on 127.0.0.1, one WebSocket endpoint <c>/ws</c> speaking the JSON protocol of
-/// PROTOCOL.md (auth, message broadcast, heartbeat, ack and per-user de-duplication of client message ids).
+/// docs/protocol.md (auth, message broadcast, heartbeat, ack and per-user de-duplication of client message ids).
 /// </summary>
 /// <remarks>
 /// Start it with <see cref="StartAsync"/>, stop it with <see cref="StopAsync"/> or <see cref="DisposeAsync"/>:
@@ -82,6 +82,7 @@ public sealed class ChatServer : IAsyncDisposable
         });
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.CloseTimeout);
         builder.Services.AddWebSockets(_ => { });
+        builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
         if (options.LoggerFactory is not null)
         {
             // Registered as an instance: the host uses it but never disposes it.

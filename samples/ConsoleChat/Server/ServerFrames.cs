@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace ConsoleChat.Server;
 
 /// <summary>
-/// Builds the server-to-client frames of PROTOCOL.md, in the envelope shape
+/// Builds the server-to-client frames of docs/protocol.md, in the envelope shape
 /// <c>{ type, data?, code, message, timestamp, id? }</c>. <c>data</c> is left out when a type has none;
 /// <c>id</c> is present on <c>ack</c>, and on <c>error</c>/<c>auth_failed</c> that answer a client message carrying an id.
 /// Each frame is serialised once to UTF-8 and can be shared by every connection it is sent to.

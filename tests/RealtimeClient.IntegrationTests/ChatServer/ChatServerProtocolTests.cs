@@ -139,6 +139,19 @@ public sealed class ChatServerProtocolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Message_RefusedAfterAuth_IsAnErrorThatRepeatsItsId_AndNotAcked()
+    {
+        // PROTOCOL.md: a refused frame that carried an id gets an error repeating that id, so a client can fail that line.
+        await using var client = await ChatTestClient.ConnectAndAuthenticateAsync(_server.Url, "alice");
+        await client.SendAsync("""{"type":"message","data":{"text":"  "},"id":"blank-1"}""");
+
+        var error = await client.ExpectAsync("error");
+        Assert.Equal(400, error.GetProperty("code").GetInt32());
+        Assert.Equal("blank-1", error.GetProperty("id").GetString());
+        await AssertStillOpenAsync(client);
+    }
+
+    [Fact]
     public async Task Message_BeforeAuth_IsError401_AndNotAcked()
     {
         await using var client = await ChatTestClient.ConnectAsync(_server.Url);

@@ -1,4 +1,6 @@
 using ConsoleChat.Client;
+using ConsoleChat.Input;
+using ConsoleChat.View;
 using ConsoleChat.Server;
 using SampleServer = ConsoleChat.Server.ChatServer;
 
@@ -7,7 +9,7 @@ using Xunit.Abstractions;
 namespace RealtimeClient.IntegrationTests.Sample;
 
 /// <summary>
-/// Issue 6: the sample console chat end to end, over real loopback sockets. Each client is
+/// Issues 6 and 16: the sample console chat end to end, over real loopback sockets. Each client is
 /// <see cref="ChatClient.RunAsync"/> in this process, typing through a <see cref="LinePipe"/> and printing to a <see cref="CapturedOutput"/>.
 /// </summary>
 public sealed class ConsoleChatEndToEndTests(ITestOutputHelper log)
@@ -36,11 +38,13 @@ public sealed class ConsoleChatEndToEndTests(ITestOutputHelper log)
         await bob.Output.WaitForLineAsync("bob: hi alice");
 
         bob.Input.End();
-        Assert.Equal(ChatClient.ExitOk, await bob.Exit.WaitAsync(Guard));
+        Assert.Equal(ExitCodes.Ok, await bob.Exit.WaitAsync(Guard));
         await alice.Output.WaitForLineAsync("* bob went offline (1 online)");
         alice.Input.End();
-        Assert.Equal(ChatClient.ExitOk, await alice.Exit.WaitAsync(Guard));
+        Assert.Equal(ExitCodes.Ok, await alice.Exit.WaitAsync(Guard));
 
+        // Connected the whole time: no line was ever shown as pending, though each waited for its ack.
+        Assert.DoesNotContain(alice.Output.Lines.Concat(bob.Output.Lines), l => l.Contains("pending", StringComparison.Ordinal));
         Assert.Single(alice.Output.Lines, l => l == "alice: hello bob");
         Assert.Single(bob.Output.Lines, l => l == "alice: hello bob");
         Assert.Single(alice.Output.Lines, l => l == "bob: hi alice");
@@ -95,7 +99,7 @@ public sealed class ConsoleChatEndToEndTests(ITestOutputHelper log)
         var observed = await observer.ReadMessagesUntilAsync("after-reconnect").WaitAsync(Guard);
         await alice.Output.WaitForLineAsync("alice: after-reconnect", again);
         alice.Input.End();
-        Assert.Equal(ChatClient.ExitOk, await alice.Exit.WaitAsync(Guard));
+        Assert.Equal(ExitCodes.Ok, await alice.Exit.WaitAsync(Guard));
 
         // Alice's own view: every broadcast of her lines (each a distinct server message) exactly once, in order,
         // and the offline ones only after she authenticated again.
@@ -133,7 +137,7 @@ public sealed class ConsoleChatEndToEndTests(ITestOutputHelper log)
         await first.Output.WaitForLineAsync("alice: from the first window");
 
         var second = new Chatter(server.Url, "alice", cts.Token);
-        Assert.Equal(ChatClient.ExitKicked, await first.Exit.WaitAsync(Guard));
+        Assert.Equal(ExitCodes.Kicked, await first.Exit.WaitAsync(Guard));
         await second.Output.WaitForLineAsync("authenticated as alice");
 
         // The first client said why, never came back, and only the second connection is left on the server.
@@ -151,7 +155,7 @@ public sealed class ConsoleChatEndToEndTests(ITestOutputHelper log)
         Assert.DoesNotContain(first.Output.Lines, l => l == "alice: from the second window");
 
         second.Input.End();
-        Assert.Equal(ChatClient.ExitOk, await second.Exit.WaitAsync(Guard));
+        Assert.Equal(ExitCodes.Ok, await second.Exit.WaitAsync(Guard));
         await server.WaitForConnectionCountAsync(0).WaitAsync(Guard);
         Assert.Equal(2, events.Count(ServerEvents.ConnectionOpened));
     }
@@ -164,10 +168,13 @@ public sealed class ConsoleChatEndToEndTests(ITestOutputHelper log)
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var client = new Chatter(server.Url, "invalid-x", cts.Token);
 
-        Assert.Equal(ChatClient.ExitAuthFailed, await client.Exit.WaitAsync(Guard));
+        Assert.Equal(ExitCodes.AuthFailed, await client.Exit.WaitAsync(Guard));
         await server.WaitForConnectionCountAsync(0).WaitAsync(Guard);
 
-        Assert.Contains(client.Output.Lines, l => l.Contains("auth_failed", StringComparison.Ordinal));
+        // In the user's words: no protocol type names or library enum names.
+        Assert.Contains(client.Output.Lines, l => l.Contains("the server refused the token", StringComparison.Ordinal));
+        Assert.DoesNotContain(client.Output.Lines, l => l.Contains("auth_failed", StringComparison.Ordinal) || l.Contains("Fatal", StringComparison.Ordinal)
+            || l.Contains("AuthenticationFailed", StringComparison.Ordinal));
         Assert.DoesNotContain(client.Output.Lines, l => l.StartsWith("reconnecting", StringComparison.Ordinal) || l.StartsWith("authenticated", StringComparison.Ordinal));
         Assert.Equal(1, events.Count(ServerEvents.ConnectionOpened));
         Assert.Equal(1, events.Count(ServerEvents.AuthFailed));
@@ -189,7 +196,7 @@ public sealed class ConsoleChatEndToEndTests(ITestOutputHelper log)
                 DrainTimeout = TimeSpan.FromSeconds(20),
                 Interactive = false,
             };
-            Exit = Task.Run(() => ChatClient.RunAsync(options, Input, Output, cancellationToken), cancellationToken);
+            Exit = Task.Run(() => ChatClient.RunAsync(options, new LineInput(Input), new PlainView(Output), cancellationToken), cancellationToken);
         }
 
         public LinePipe Input { get; } = new();
