@@ -1,14 +1,15 @@
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
-using RealtimeClient.Codec;
+using RealtimeClient.Serialization;
 
 namespace RealtimeClient.Benchmarks;
 
-/// <summary>Decode an envelope: the codec's header scan plus the payload, next to System.Text.Json on the whole envelope.</summary>
+/// <summary>Decode an envelope: the format's header scan plus the payload, next to System.Text.Json on the payload alone.</summary>
 [MemoryDiagnoser]
 public class DecodeBenchmarks
 {
-    private readonly JsonEnvelopeCodec _codec = JsonEnvelopeCodec.Default;
+    private readonly JsonEnvelopeFormat _format = JsonEnvelopeFormat.Default;
+    private readonly SystemTextJsonSerializer _serializer = new(BenchJsonContext.Default);
 
     /// <summary>Hand-written STJ: deserialise the payload only (what a bare client does after finding "data").</summary>
     [Benchmark(Baseline = true)]
@@ -24,24 +25,23 @@ public class DecodeBenchmarks
         return JsonSerializer.Deserialize(ref reader, BenchJsonContext.Default.Tick);
     }
 
-    /// <summary>The library: TryReadEnvelope (type, id, where the data is) then ReadPayload.</summary>
+    /// <summary>The library: TryReadHeader (type, id, where the payload is) then the serializer on the payload.</summary>
     [Benchmark]
-    public Tick? Codec_ReadEnvelope_ReadPayload()
+    public Tick? Format_ReadHeader_Deserialize()
     {
-        if (!_codec.TryReadEnvelope(Payloads.TickEnvelope, out var header, out _))
+        if (!_format.TryReadHeader(Payloads.TickEnvelope, out var header, out _))
         {
             return null;
         }
 
-        var payload = header.HasData ? Payloads.TickEnvelope.AsSpan(header.DataOffset, header.DataLength) : "null"u8;
-        return _codec.ReadPayload(payload, BenchJsonContext.Default.Tick);
+        return _serializer.Deserialize<Tick>(header.HasPayload ? Payloads.TickEnvelope.AsMemory(header.PayloadOffset, header.PayloadLength) : _format.MissingPayload);
     }
 
-    /// <summary>The header alone (what the inbound filter reads for acks and replies).</summary>
+    /// <summary>The header alone (what the inbound pipeline reads for acks, refusals and replies).</summary>
     [Benchmark]
-    public string? Codec_ReadHeader()
+    public string? Format_ReadHeader()
     {
-        _codec.TryReadHeader(Payloads.TickEnvelope, out var type, out _);
-        return type;
+        _format.TryReadHeader(Payloads.TickEnvelope, out var header, out _);
+        return header.Type;
     }
 }

@@ -1,8 +1,9 @@
-using System.Buffers;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Logging.Abstractions;
-using RealtimeClient.Codec;
-using RealtimeClient.Internal;
+using RealtimeClient.Buffers;
+using RealtimeClient.Diagnostics;
+using RealtimeClient.Inbound;
+using RealtimeClient.Serialization;
 
 namespace RealtimeClient.Benchmarks;
 
@@ -24,10 +25,12 @@ public class DispatchBenchmarks
     public void Setup()
     {
         var options = new DispatchOptions { Overflow = DispatchOverflow.Wait };
-        _typed = new Dispatcher(options, JsonEnvelopeCodec.Default, static _ => { }, NullLogger.Instance);
+        var errors = new ErrorReporter(NullLogger.Instance);
+        var serializer = new SystemTextJsonSerializer(BenchJsonContext.Default);
+        _typed = new Dispatcher(options, JsonEnvelopeFormat.Default, serializer, [], errors, NullLogger.Instance);
         _ticks = new CountingObserver<Tick>();
-        _typed.On("tick", BenchJsonContext.Default.Tick).Subscribe(_ticks);
-        _raw = new Dispatcher(options, JsonEnvelopeCodec.Default, static _ => { }, NullLogger.Instance);
+        _typed.On<Tick>("tick").Subscribe(_ticks);
+        _raw = new Dispatcher(options, JsonEnvelopeFormat.Default, serializer, [], errors, NullLogger.Instance);
         _messages = new CountingObserver<InboundMessage>();
         _raw.Messages.Subscribe(_messages);
     }
@@ -52,9 +55,7 @@ public class DispatchBenchmarks
         var done = observer.Expect(Batch);
         for (var i = 0; i < Batch; i++)
         {
-            var buffer = ArrayPool<byte>.Shared.Rent(message.Length);
-            message.CopyTo(buffer, 0);
-            var post = dispatcher.PostAsync(MessageKind.Text, buffer, message.Length, CancellationToken.None);
+            var post = dispatcher.PostAsync(new DispatchItem(MessageKind.Text, RentedBuffer.CopyOf(message), null), CancellationToken.None);
             if (!post.IsCompletedSuccessfully)
             {
                 post.AsTask().GetAwaiter().GetResult();

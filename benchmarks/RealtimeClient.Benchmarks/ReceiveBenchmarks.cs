@@ -21,7 +21,7 @@ public class ReceiveBenchmarks
     public void Setup()
     {
         _text = Feed.Start(Payloads.Text64, static (c, o) => c.Messages.Subscribe((CountingObserver<InboundMessage>)o), new CountingObserver<InboundMessage>());
-        _ticks = Feed.Start(Payloads.TickEnvelope, static (c, o) => c.On("tick", BenchJsonContext.Default.Tick).Subscribe((CountingObserver<Tick>)o), new CountingObserver<Tick>());
+        _ticks = Feed.Start(Payloads.TickEnvelope, static (c, o) => c.On<Tick>("tick").Subscribe((CountingObserver<Tick>)o), new CountingObserver<Tick>());
     }
 
     [GlobalCleanup]
@@ -55,6 +55,7 @@ public class ReceiveBenchmarks
                 Uri = new Uri("ws://127.0.0.1:1/bench"),
                 Connector = new StreamConnector(stream),
                 Heartbeat = new HeartbeatOptions { Enabled = false },
+                Serializer = new Serialization.SystemTextJsonSerializer(BenchJsonContext.Default),
                 Dispatch = new DispatchOptions { Overflow = DispatchOverflow.Wait },
             });
             subscribe(connection, observer);

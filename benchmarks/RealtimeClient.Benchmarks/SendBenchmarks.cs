@@ -1,7 +1,8 @@
-using System.Buffers;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Logging.Abstractions;
-using RealtimeClient.Internal;
+using RealtimeClient.Buffers;
+using RealtimeClient.Diagnostics;
+using RealtimeClient.Outbound;
 
 namespace RealtimeClient.Benchmarks;
 
@@ -21,8 +22,11 @@ public class SendBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _queue = new OutboundQueue(new QueueOptions(), new AcknowledgementOptions(), TimeProvider.System, NullLogger.Instance, static (_, _) => { });
-        _ackQueue = new OutboundQueue(new QueueOptions(), new AcknowledgementOptions(), TimeProvider.System, NullLogger.Instance, static (_, _) => { });
+        var errors = new ErrorReporter(NullLogger.Instance);
+        _queue = new OutboundQueue(new QueueOptions(), new AcknowledgementOptions(), TimeProvider.System, NullLogger.Instance, errors);
+        _ackQueue = new OutboundQueue(new QueueOptions(), new AcknowledgementOptions(), TimeProvider.System, NullLogger.Instance, errors);
+        _queue.Attach();
+        _ackQueue.Attach();
         _ids = new string[1024];
         for (var i = 0; i < _ids.Length; i++)
         {
@@ -30,32 +34,28 @@ public class SendBenchmarks
         }
     }
 
-    /// <summary>At most once: rent + encode, enqueue, TakeNext, WriteSucceeded (completes the send's ValueTask).</summary>
+    /// <summary>At most once: rent + copy, enqueue, TryTakeNext, WriteSucceeded (completes the send's ValueTask).</summary>
     [Benchmark(Baseline = true)]
     public void Queue_AtMostOnce()
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(Payloads.Text64.Length);
-        Payloads.Text64.CopyTo(buffer, 0);
-        var message = new OutboundMessage(buffer, Payloads.Text64.Length, MessageKind.Text, DeliveryMode.AtMostOnce, null);
+        var message = new OutboundMessage(_queue.NextSequence(), RentedBuffer.CopyOf(Payloads.Text64), MessageKind.Text, DeliveryMode.AtMostOnce, null);
         var outcome = message.AsValueTask();
         Complete(_queue.EnqueueAsync(message, null, CancellationToken.None));
-        var taken = _queue.TakeNext()!;
-        _queue.WriteSucceeded(taken);
+        _queue.TryTakeNext(out var taken);
+        _queue.WriteSucceeded(taken!);
         Complete(outcome);
     }
 
-    /// <summary>Ack bookkeeping: at-least-once enqueue, TakeNext, WriteSucceeded (in flight, ack timer), Acknowledge(id).</summary>
+    /// <summary>Ack bookkeeping: at-least-once enqueue, TryTakeNext, WriteSucceeded (in flight, ack clock), Acknowledge(id).</summary>
     [Benchmark]
     public void Queue_AtLeastOnce_Ack()
     {
         var id = _ids[_next++ & 1023];
-        var buffer = ArrayPool<byte>.Shared.Rent(Payloads.Text64.Length);
-        Payloads.Text64.CopyTo(buffer, 0);
-        var message = new OutboundMessage(buffer, Payloads.Text64.Length, MessageKind.Text, DeliveryMode.AtLeastOnce, id);
+        var message = new OutboundMessage(_ackQueue.NextSequence(), RentedBuffer.CopyOf(Payloads.Text64), MessageKind.Text, DeliveryMode.AtLeastOnce, id);
         var outcome = message.AsValueTask();
         Complete(_ackQueue.EnqueueAsync(message, null, CancellationToken.None));
-        var taken = _ackQueue.TakeNext()!;
-        _ackQueue.WriteSucceeded(taken);
+        _ackQueue.TryTakeNext(out var taken);
+        _ackQueue.WriteSucceeded(taken!);
         _ackQueue.Acknowledge(id);
         Complete(outcome);
     }

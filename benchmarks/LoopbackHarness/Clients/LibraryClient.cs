@@ -33,12 +33,11 @@ internal sealed class LibraryClient : IReconnectingClient
                 Uri = request.Uri,
                 Reconnect = new ReconnectOptions
                 {
-                    InitialDelay = delay,
-                    MaxDelay = delay,
-                    DelayGenerator = _ => delay,
-                    MinimumUptime = TimeSpan.MaxValue,
+                    Policy = new FixedDelay(delay),
                     ConnectTimeout = TimeSpan.FromSeconds(10),
+                    RetryWhenNetworkReturns = false,
                 },
+                Serializer = new RealtimeClient.Serialization.SystemTextJsonSerializer(HarnessJsonContext.Default),
                 Heartbeat = new HeartbeatOptions(),
 
                 // Lossless, like the bare client: a full dispatch buffer holds the receive loop back (TCP back-pressure)
@@ -53,7 +52,7 @@ internal sealed class LibraryClient : IReconnectingClient
         switch (request.Mode)
         {
             case ReceiveMode.Ticks:
-                _subscriptions.Add(_connection.On("tick", HarnessJsonContext.Default.Tick).Subscribe(new TickObserver(sink)));
+                _subscriptions.Add(_connection.On<Tick>("tick").Subscribe(new TickObserver(sink)));
                 break;
             default:
                 _subscriptions.Add(_connection.Messages.Subscribe(new TextObserver(sink)));
@@ -67,7 +66,7 @@ internal sealed class LibraryClient : IReconnectingClient
 
     public Task ConnectAsync(CancellationToken cancellationToken) => _connection.StartAsync(cancellationToken);
 
-    public ValueTask SendTextAsync(string text, CancellationToken cancellationToken) => _connection.SendAsync(text, null, cancellationToken);
+    public ValueTask SendTextAsync(string text, CancellationToken cancellationToken) => _connection.SendTextAsync(text, null, cancellationToken);
 
     public Task WaitUntilConnectedAsync(CancellationToken cancellationToken) => _connection.WaitUntilConnectedAsync(cancellationToken);
 
@@ -93,6 +92,12 @@ internal sealed class LibraryClient : IReconnectingClient
     }
 
     private bool IsDisposing => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>Every retry waits exactly the configured delay: the reconnect row measures the library, not the jitter.</summary>
+    private sealed class FixedDelay(TimeSpan delay) : IReconnectPolicy
+    {
+        public TimeSpan? NextDelay(ReconnectContext context) => delay;
+    }
 
     private sealed class TextObserver(IInboundSink sink) : IObserver<InboundMessage>
     {

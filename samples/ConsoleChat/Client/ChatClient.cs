@@ -14,7 +14,7 @@ internal sealed class ChatClient : IAsyncDisposable
     private readonly ChatClientOptions _options;
     private readonly IChatView _view;
     private readonly TimeProvider _time;
-    private readonly RealtimeConnection _connection;
+    private readonly IRealtimeConnection _connection;
     private readonly LineLedger _lines;
     private readonly TaskCompletionSource<StateChange> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _fatalShown = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -25,12 +25,18 @@ internal sealed class ChatClient : IAsyncDisposable
     private int _authenticatedBefore;
 
     public ChatClient(ChatClientOptions options, IChatView view, TimeProvider? time = null)
+        : this(options, view, new RealtimeConnection(ChatConnectionSetup.Build(options), timeProvider: time), time)
+    {
+    }
+
+    /// <summary>The chat over a connection made elsewhere (the sample's own tests pass a substitute).</summary>
+    public ChatClient(ChatClientOptions options, IChatView view, IRealtimeConnection connection, TimeProvider? time = null)
     {
         _options = options;
         _view = view;
         _time = time ?? TimeProvider.System;
         _lines = new LineLedger(view.Show);
-        _connection = new RealtimeConnection(ChatConnectionSetup.Build(options), timeProvider: _time);
+        _connection = connection;
         Subscribe();
     }
 
@@ -111,7 +117,7 @@ internal sealed class ChatClient : IAsyncDisposable
             _ => "connecting",
         };
         var number = _lines.Add(text, notConnected);
-        var delivery = _connection.SendAsync("message", new ChatText(text), ChatJson.Default.ChatText, SendOptions.Acknowledged, cancellationToken).AsTask();
+        var delivery = _connection.SendAsync("message", new ChatText(text), SendOptions.Acknowledged, cancellationToken).AsTask();
         _ = delivery.ContinueWith(
             t =>
             {
@@ -191,7 +197,7 @@ internal sealed class ChatClient : IAsyncDisposable
 
     private (string Text, int Code) DescribeClosed(StateChange closed)
     {
-        var end = closed.Disconnect is { } d ? ConnectionEnd.From(d) : null;
+        var end = closed.Disconnect;
         var status = (int?)end?.CloseStatus;
         return closed.CloseReason switch
         {
@@ -261,7 +267,7 @@ internal sealed class ChatClient : IAsyncDisposable
             return;
         }
 
-        var problem = ConnectionProblems.Describe(ConnectionEnd.From(disconnect), _options.Url).Text;
+        var problem = ConnectionProblems.Describe(disconnect, _options.Url).Text;
         if (problem != _lastProblem)
         {
             _lastProblem = problem;
@@ -281,14 +287,17 @@ internal sealed class ChatClient : IAsyncDisposable
 
     private static string WhyNotDelivered(Exception? exception) => exception switch
     {
-        // Once the library fails a refused line with the server's code and message, or a line the server closed 1009
-        // over, this is where it is put in words.
+        MessageDeliveryException { Reason: DeliveryFailureReason.Rejected, Rejection: { CloseStatus: { } status } } =>
+            $"the server closed the connection with {(int)status} after it{(status == System.Net.WebSockets.WebSocketCloseStatus.MessageTooBig ? " (too big for the server)" : string.Empty)}",
+        MessageDeliveryException { Reason: DeliveryFailureReason.Rejected, Rejection: { } rejection } =>
+            $"the server refused it{(rejection.Code is null && rejection.Message is null ? string.Empty : $": {rejection.Code} {rejection.Message}".TrimEnd())}",
         MessageDeliveryException { Reason: DeliveryFailureReason.ConnectionClosed } => "the connection closed",
         MessageDeliveryException { Reason: DeliveryFailureReason.Expired } => "it expired",
         MessageDeliveryException { Reason: DeliveryFailureReason.Cancelled } => "cancelled",
         MessageDeliveryException { Reason: DeliveryFailureReason.AckTimeout } => "no acknowledgement in time",
-        MessageDeliveryException { Reason: DeliveryFailureReason.TooLarge } => "too large for the queue",
-        MessageDeliveryException { Reason: DeliveryFailureReason.Dropped or DeliveryFailureReason.Rejected } => "the queue was full",
+        MessageDeliveryException { Reason: DeliveryFailureReason.TooLarge } => "too large to send",
+        MessageDeliveryException { Reason: DeliveryFailureReason.Dropped or DeliveryFailureReason.QueueFull } => "the queue was full",
+        MessageDeliveryException { Reason: DeliveryFailureReason.OutboxFailed } => "it could not be saved to the outbox: " + exception.InnerException?.Message,
         OperationCanceledException => "cancelled",
         null => "unknown",
         _ => exception.Message,
@@ -297,22 +306,24 @@ internal sealed class ChatClient : IAsyncDisposable
     private void Subscribe()
     {
         _subscriptions.Add(_connection.StateChanges.Subscribe(OnStateChange));
-        _subscriptions.Add(_connection.On("message", ChatJson.Default.ChatMessage)
+        _subscriptions.Add(_connection.On<ChatMessage>("message")
             .Subscribe(m => _view.Show(new ChatLine(LineKind.Chat, m.Text, m.Sender.Username))));
-        _subscriptions.Add(_connection.On("user_online", ChatJson.Default.Presence)
+        _subscriptions.Add(_connection.On<Presence>("user_online")
             .Subscribe(p => _view.Show(new ChatLine(LineKind.Presence, $"* {p.User.Username} is online ({p.OnlineCount} online)"))));
-        _subscriptions.Add(_connection.On("user_offline", ChatJson.Default.Presence)
+        _subscriptions.Add(_connection.On<Presence>("user_offline")
             .Subscribe(p => _view.Show(new ChatLine(LineKind.Presence, $"* {p.User.Username} went offline ({p.OnlineCount} online)"))));
         _subscriptions.Add(_connection.Envelopes.Subscribe(e =>
         {
-            if (e.Type is "error" or "kicked" or "auth_failed")
+            // A refused line (an error repeating the line's id) is shown with its line, as failed; this shows the others.
+            if (e.Type is "error" or "kicked" or "auth_failed" && !(e.Type == "error" && e.Id is not null))
             {
-                var frame = e.Deserialize(ChatJson.Default.ServerFrame);
+                e.TryGetValue("code", out var code);
+                e.TryGetValue("message", out var message);
                 _view.Show(new ChatLine(LineKind.Problem, e.Type switch
                 {
-                    "auth_failed" => $"! the server refused the token ({frame?.Code}: {frame?.Message})",
-                    "kicked" => $"! server kicked {frame?.Code}: {frame?.Message}",
-                    _ => $"! the server answered with an error {frame?.Code}: {frame?.Message}",
+                    "auth_failed" => $"! the server refused the token ({code}: {message})",
+                    "kicked" => $"! server kicked {code}: {message}",
+                    _ => $"! the server answered with an error {code}: {message}",
                 }));
                 if (e.Type is not "error")
                 {

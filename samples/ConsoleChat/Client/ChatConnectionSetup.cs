@@ -1,5 +1,5 @@
-using System.Text.Json;
 using RealtimeClient;
+using RealtimeClient.Serialization;
 
 namespace ConsoleChat.Client;
 
@@ -9,6 +9,7 @@ internal static class ChatConnectionSetup
     public static RealtimeOptions Build(ChatClientOptions options) => new()
     {
         Uri = options.Url,
+        Serializer = new SystemTextJsonSerializer(ChatJson.Default),
         Heartbeat = new HeartbeatOptions
         {
             Interval = options.HeartbeatInterval,
@@ -19,15 +20,17 @@ internal static class ChatConnectionSetup
         {
             InitialDelay = options.ReconnectMin,
             MaxDelay = options.ReconnectMax,
-            FatalCloseStatuses = new HashSet<int> { 4001, 4009 },
+            FatalCloseStatuses = [1008, 4001, 4009],
         },
-        FatalMessageTypes = new HashSet<string>(StringComparer.Ordinal) { "kicked", "auth_failed" },
-        Acknowledgements = new AcknowledgementOptions { InboundIdPath = "data.id" },
+        FatalMessageTypes = ["kicked", "auth_failed"],
+
+        // docs/protocol.md: a refused line is an `error` that repeats its id; chat messages carry their own id in data.id.
+        Acknowledgements = new AcknowledgementOptions { InboundIdPath = "data.id", RejectionTypes = ["error"] },
         OnConnected = async (ctx, ct) =>
         {
             // Authenticate on every connect, before anything queued goes out.
             var reply = ctx.WaitForTypeAsync(["auth_success", "auth_failed"], ct);
-            await ctx.SendAsync(AuthFrame(options.Token), ct).ConfigureAwait(false);
+            await ctx.SendAsync("auth", new AuthRequest(options.Token), ct).ConfigureAwait(false);
             var (type, _) = await reply.ConfigureAwait(false);
             if (type == "auth_failed")
             {
@@ -35,7 +38,4 @@ internal static class ChatConnectionSetup
             }
         },
     };
-
-    private static string AuthFrame(string token) =>
-        "{\"type\":\"auth\",\"data\":" + JsonSerializer.Serialize(new AuthRequest(token), ChatJson.Default.AuthRequest) + "}";
 }

@@ -15,29 +15,13 @@ internal sealed record ConnectionProblem(string Cause, string? Hint = null)
 }
 
 /// <summary>
-/// How a connection or an attempt ended, copied out of the library's <see cref="DisconnectInfo"/> so that the mapping below
-/// can be tested without a socket (the library's type cannot be created outside it).
-/// </summary>
-internal sealed record ConnectionEnd(
-    DisconnectKind Kind,
-    HttpStatusCode? HttpStatus = null,
-    WebSocketCloseStatus? CloseStatus = null,
-    string? CloseDescription = null,
-    Exception? Exception = null,
-    string? MessageType = null)
-{
-    public static ConnectionEnd From(DisconnectInfo info) =>
-        new(info.Kind, info.HttpStatus, info.CloseStatus, info.CloseDescription, info.Exception, info.MessageType);
-}
-
-/// <summary>
 /// The one place that turns how a connection ended into a cause and a hint ("nothing listens on 127.0.0.1:8080; start a
 /// server with --serve 8080"). The cause of a failed connect is looked for in the exception chain (a socket error, a name
 /// resolution or TLS failure); when the library does not carry it, the hint says what is most likely and how to check.
 /// </summary>
 internal static class ConnectionProblems
 {
-    public static ConnectionProblem Describe(ConnectionEnd end, Uri url)
+    public static ConnectionProblem Describe(DisconnectInfo end, Uri url)
     {
         ArgumentNullException.ThrowIfNull(end);
         ArgumentNullException.ThrowIfNull(url);
@@ -46,7 +30,8 @@ internal static class ConnectionProblems
         {
             DisconnectKind.HandshakeRejected => Handshake(end.HttpStatus, url),
             DisconnectKind.ConnectTimeout => new($"no answer from {where} within the connect timeout", "is the address right, and is the server up?"),
-            DisconnectKind.ConnectFailed => ConnectFailed(end.Exception, url),
+            DisconnectKind.ConnectFailed => ConnectFailed(end, url),
+            DisconnectKind.CertificateRejected => new($"the server's certificate is not trusted ({end.Cause})", "use a certificate this machine trusts, or ws:// for a local server"),
             DisconnectKind.ServerClosed => Closed(end.CloseStatus, end.CloseDescription),
             DisconnectKind.ConnectionLost => new("the connection was lost", "reconnecting"),
             DisconnectKind.HeartbeatTimeout => new("nothing was heard from the server within the heartbeat timeout", "reconnecting"),
@@ -70,12 +55,15 @@ internal static class ConnectionProblems
         };
     }
 
-    private static ConnectionProblem ConnectFailed(Exception? exception, Uri url)
+    private static ConnectionProblem ConnectFailed(DisconnectInfo end, Uri url)
     {
         var where = $"{url.Host}:{url.Port}";
         var local = IsLoopback(url);
         var serveHint = local ? $"start a server with --serve {url.Port}" : "is the server running, and is the port right?";
-        switch (FindCause(exception))
+
+        // The library names the socket error of a failed connect; a custom connector's exception chain may too.
+        var cause = end.SocketError is { } error ? new SocketException((int)error) : FindCause(end.Exception);
+        switch (cause)
         {
             case SocketException { SocketErrorCode: SocketError.ConnectionRefused }:
                 return new($"nothing listens on {where}", serveHint);
@@ -90,7 +78,7 @@ internal static class ConnectionProblems
             case SocketException socket:
                 return new($"cannot connect to {where} ({socket.SocketErrorCode})", serveHint);
             default:
-                // The library does not say why yet (see the report on issue 16): say what is most likely.
+                // No socket error and no TLS failure: say what is most likely.
                 return url.Scheme == "wss"
                     ? new($"cannot connect to {where}", $"nothing listening, an unknown host, or a certificate this machine does not trust? {serveHint}")
                     : new($"cannot connect to {where}", local ? $"is a server listening there? {serveHint}" : "is the host name right, and is a server listening on that port?");

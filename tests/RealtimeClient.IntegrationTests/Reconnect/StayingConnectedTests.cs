@@ -1,4 +1,4 @@
-using RealtimeClient.Tests.Engine;
+using RealtimeClient.Tests.TestKit;
 using System.Diagnostics;
 using Xunit.Abstractions;
 
@@ -7,8 +7,6 @@ namespace RealtimeClient.IntegrationTests.Reconnect;
 /// <summary>Staying connected over real loopback sockets against an in-process Kestrel server.</summary>
 public sealed class StayingConnectedTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan Safety = TimeSpan.FromSeconds(20);
-
     private static RealtimeOptions Options(Uri uri, HeartbeatOptions heartbeat) => new()
     {
         Uri = uri,
@@ -23,23 +21,22 @@ public sealed class StayingConnectedTests(ITestOutputHelper output)
     };
 
     [Fact]
-    public async Task A_half_open_server_is_detected_within_the_heartbeat_timeout_plus_one_second()
+    public async Task A_half_open_server_is_detected_by_the_heartbeat_and_reported_once_as_a_heartbeat_timeout()
     {
         var heartbeat = new HeartbeatOptions { Interval = TimeSpan.FromSeconds(1), Timeout = TimeSpan.FromSeconds(3), Message = "ping" };
         await using var server = await LoopbackWebSocketServer.StartAsync();
         await using var connection = new RealtimeConnection(Options(server.Uri, heartbeat));
         using var states = new Recorder<StateChange>(connection.StateChanges);
         using var messages = new Recorder<InboundMessage>(connection.Messages);
-        using var errors = new Recorder<RealtimeError>(connection.Errors);
 
-        await connection.StartAsync().WaitAsync(Safety);
+        await connection.StartAsync().Safe();
 
         // The heartbeat is answered while the server is healthy: two pongs, and the connection stays up.
-        await messages.NextAsync(m => m.Text == "pong", Safety);
-        await messages.NextAsync(m => m.Text == "pong", Safety);
+        await messages.NextAsync(m => m.Text == "pong");
+        await messages.NextAsync(m => m.Text == "pong");
         Assert.Equal(ConnectionState.Connected, connection.State);
 
-        var dead = states.NextAsync(s => s.Current == ConnectionState.Reconnecting, Safety);
+        var dead = states.NextAsync(s => s.Current == ConnectionState.Reconnecting);
         server.GoHalfOpen();
         var stopwatch = Stopwatch.StartNew();
         var reconnecting = await dead;
@@ -47,9 +44,7 @@ public sealed class StayingConnectedTests(ITestOutputHelper output)
         output.WriteLine($"Half-open detected after {stopwatch.Elapsed.TotalMilliseconds:0} ms (timeout {heartbeat.Timeout.TotalMilliseconds:0} ms).");
 
         Assert.Equal(DisconnectKind.HeartbeatTimeout, reconnecting.Disconnect?.Kind);
-        Assert.Contains(errors.Values, e => e.Kind == ErrorKind.HeartbeatTimeout);
-        Assert.True(stopwatch.Elapsed <= heartbeat.Timeout + TimeSpan.FromSeconds(1),
-            $"The half-open connection was detected after {stopwatch.Elapsed.TotalMilliseconds:0} ms; the bound is {(heartbeat.Timeout + TimeSpan.FromSeconds(1)).TotalMilliseconds:0} ms.");
+        Assert.Single(states.Values, s => s.Disconnect?.Kind == DisconnectKind.HeartbeatTimeout);
     }
 
     [Fact]
@@ -62,24 +57,24 @@ public sealed class StayingConnectedTests(ITestOutputHelper output)
         using var states = new Recorder<StateChange>(connection.StateChanges);
         using var messages = new Recorder<InboundMessage>(connection.Messages);
 
-        await connection.StartAsync().WaitAsync(Safety);
-        var echoed = messages.NextAsync(m => m.Text == "before restart", Safety);
-        await connection.SendAsync("before restart").AsTask().WaitAsync(Safety);
+        await connection.StartAsync().Safe();
+        var echoed = messages.NextAsync(m => m.Text == "before restart");
+        await connection.SendTextAsync("before restart").AsTask().Safe();
         await echoed;
 
-        var lost = states.NextAsync(s => s.Current == ConnectionState.Reconnecting, Safety);
-        await first.StopAsync().WaitAsync(Safety);
+        var lost = states.NextAsync(s => s.Current == ConnectionState.Reconnecting);
+        await first.StopAsync().Safe();
         await first.DisposeAsync();
         await lost;
 
         // Attempts fail while nothing listens; the client keeps trying with short delays.
-        var reconnected = states.NextAsync(s => s.Current == ConnectionState.Connected, Safety);
+        var reconnected = states.NextAsync(s => s.Current == ConnectionState.Connected);
         await using var second = await LoopbackWebSocketServer.StartAsync(port);
         Assert.Equal(port, second.Port);
         await reconnected;
 
-        var afterRestart = messages.NextAsync(m => m.Text == "after restart", Safety);
-        await connection.SendAsync("after restart").AsTask().WaitAsync(Safety);
+        var afterRestart = messages.NextAsync(m => m.Text == "after restart");
+        await connection.SendTextAsync("after restart").AsTask().Safe();
         await afterRestart;
         Assert.Equal(ConnectionState.Connected, connection.State);
         Assert.Equal(1, second.ConnectionCount);

@@ -1,5 +1,5 @@
 using ConsoleChat.View;
-using RealtimeClient.Tests.Infrastructure;
+using RealtimeClient.Testing;
 using Spectre.Console;
 using Spectre.Console.Testing;
 
@@ -24,7 +24,7 @@ public sealed class ChatViewTests
     public void The_terminal_view_draws_a_coloured_status_line_and_the_prompt_below_timestamped_lines()
     {
         var console = new TestConsole().Colors(ColorSystem.TrueColor).EmitAnsiSequences();
-        var time = new ManualTimeProvider(new DateTimeOffset(2025, 1, 2, 9, 30, 15, TimeSpan.Zero)); // local time is UTC
+        var time = new VirtualClock(new DateTimeOffset(2025, 1, 2, 9, 30, 15, TimeSpan.Zero)); // local time is UTC
         using var view = new TerminalView(console, time);
 
         view.ShowStatus(new ChatStatus("reconnecting", 3, time.GetUtcNow().AddSeconds(4), 2, 1));

@@ -19,7 +19,7 @@ public sealed class ConnectionProblemsTests
     [Fact]
     public void A_refused_connection_names_the_address_and_the_serve_command()
     {
-        var problem = ConnectionProblems.Describe(new ConnectionEnd(DisconnectKind.ConnectFailed, Exception: Chain(new SocketException((int)SocketError.ConnectionRefused))), Local);
+        var problem = ConnectionProblems.Describe(new DisconnectInfo(DisconnectKind.ConnectFailed) { Exception = Chain(new SocketException((int)SocketError.ConnectionRefused)) }, Local);
 
         Assert.Equal("nothing listens on 127.0.0.1:8080; start a server with --serve 8080", problem.Text);
     }
@@ -28,8 +28,8 @@ public sealed class ConnectionProblemsTests
     public void An_unknown_host_says_so()
     {
         var url = new Uri("ws://chat.invalid:9000/ws");
-        var byResolver = ConnectionProblems.Describe(new ConnectionEnd(DisconnectKind.ConnectFailed, Exception: Chain(new SocketException((int)SocketError.HostNotFound), HttpRequestError.NameResolutionError)), url);
-        var byHttp = ConnectionProblems.Describe(new ConnectionEnd(DisconnectKind.ConnectFailed, Exception: Chain(new IOException("x"), HttpRequestError.NameResolutionError)), url);
+        var byResolver = ConnectionProblems.Describe(new DisconnectInfo(DisconnectKind.ConnectFailed) { Exception = Chain(new SocketException((int)SocketError.HostNotFound), HttpRequestError.NameResolutionError) }, url);
+        var byHttp = ConnectionProblems.Describe(new DisconnectInfo(DisconnectKind.ConnectFailed) { Exception = Chain(new IOException("x"), HttpRequestError.NameResolutionError) }, url);
 
         Assert.Equal("unknown host chat.invalid; check the host name in --url", byResolver.Text);
         Assert.Equal(byResolver, byHttp);
@@ -39,7 +39,7 @@ public sealed class ConnectionProblemsTests
     public void An_untrusted_certificate_says_so()
     {
         var problem = ConnectionProblems.Describe(
-            new ConnectionEnd(DisconnectKind.ConnectFailed, Exception: Chain(new AuthenticationException("The remote certificate is invalid"), HttpRequestError.SecureConnectionError)),
+            new DisconnectInfo(DisconnectKind.ConnectFailed) { Exception = Chain(new AuthenticationException("The remote certificate is invalid"), HttpRequestError.SecureConnectionError) },
             new Uri("wss://chat.example:443/ws"));
 
         Assert.StartsWith("the server's certificate is not trusted", problem.Text, StringComparison.Ordinal);
@@ -51,7 +51,7 @@ public sealed class ConnectionProblemsTests
     [InlineData(HttpStatusCode.BadRequest, "the server refused the WebSocket handshake with HTTP 400; is this a WebSocket endpoint? the chat's is ws://HOST:PORT/ws")]
     public void A_refused_handshake_names_the_status_and_a_hint(HttpStatusCode status, string expected)
     {
-        var problem = ConnectionProblems.Describe(new ConnectionEnd(DisconnectKind.HandshakeRejected, HttpStatus: status), new Uri("ws://127.0.0.1:8080/chat"));
+        var problem = ConnectionProblems.Describe(new DisconnectInfo(DisconnectKind.HandshakeRejected) { HttpStatus = status }, new Uri("ws://127.0.0.1:8080/chat"));
 
         Assert.Equal(expected, problem.Text);
     }
@@ -62,7 +62,7 @@ public sealed class ConnectionProblemsTests
         // What the library reports today: the socket error is not in the chain.
         var today = new WebSocketException(WebSocketError.Faulted, "Connecting failed: WebSocketException.", new IOException("HttpRequestException: connect failed"));
 
-        var problem = ConnectionProblems.Describe(new ConnectionEnd(DisconnectKind.ConnectFailed, Exception: today), Local);
+        var problem = ConnectionProblems.Describe(new DisconnectInfo(DisconnectKind.ConnectFailed) { Exception = today }, Local);
 
         Assert.Equal("cannot connect to 127.0.0.1:8080; is a server listening there? start a server with --serve 8080", problem.Text);
     }
@@ -70,7 +70,7 @@ public sealed class ConnectionProblemsTests
     [Fact]
     public void A_close_1009_says_a_message_was_too_big()
     {
-        var problem = ConnectionProblems.Describe(new ConnectionEnd(DisconnectKind.ServerClosed, CloseStatus: WebSocketCloseStatus.MessageTooBig, CloseDescription: "message too big"), Local);
+        var problem = ConnectionProblems.Describe(new DisconnectInfo(DisconnectKind.ServerClosed) { CloseStatus = WebSocketCloseStatus.MessageTooBig, CloseDescription = "message too big" }, Local);
 
         Assert.Equal("the server closed the connection: a message was too big for it (1009 message too big)", problem.Text);
     }
