@@ -13,7 +13,7 @@ namespace RealtimeClient.InteropTests.Client;
 public sealed class RawClient : IAsyncDisposable
 {
     /// <summary>The bound of every wait; reached only when something is wrong.</summary>
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
 
     private readonly byte[] _buffer = new byte[64 * 1024];
 

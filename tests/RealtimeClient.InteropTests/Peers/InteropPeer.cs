@@ -83,6 +83,11 @@ public abstract class InteropPeer(IMessageSink diagnostics) : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await DisposePeerAsync();
+        if (Output.Contains("[stderr]", StringComparison.Ordinal))
+        {
+            diagnostics.OnMessage(new DiagnosticMessage($"interop peer {Name} wrote to stderr; its last output:{Environment.NewLine}{Output}"));
+        }
+
         try
         {
             Directory.Delete(WorkDirectory, recursive: true);

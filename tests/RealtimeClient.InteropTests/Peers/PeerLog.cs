@@ -8,7 +8,7 @@ namespace RealtimeClient.InteropTests.Peers;
 /// </summary>
 public sealed class PeerLog(string path)
 {
-    public static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(25);
 
     public string Path { get; } = path;
