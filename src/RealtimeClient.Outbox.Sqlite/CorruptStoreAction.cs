@@ -10,8 +10,8 @@ public enum CorruptStoreAction
     Fail = 0,
 
     /// <summary>
-    /// Rename the bad file (and its <c>-wal</c> side file, if any) with a timestamp suffix, keep it, and start with an
-    /// empty store. <see cref="SqliteOutboxStore.MovedAsidePath"/> reports where it went.
+    /// Rename the bad file (and any side file SQLite left beside it) with a UTC timestamp suffix, keep it, and start
+    /// with an empty store. <see cref="SqliteOutboxStore.MovedAsidePath"/> reports where it went.
     /// </summary>
     MoveAside = 1,
 }

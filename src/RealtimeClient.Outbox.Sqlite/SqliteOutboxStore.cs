@@ -48,7 +48,8 @@ public sealed class SqliteOutboxStore : IOutboxStore
 
     /// <summary>
     /// Where the open moved a corrupt file (with <see cref="CorruptStoreAction.MoveAside"/>), or <see langword="null"/>
-    /// when it did not. The file is kept there, untouched, for inspection or recovery.
+    /// when it did not. The file is kept there for inspection or recovery, as SQLite left it when it closed it (it folds
+    /// a valid write-ahead log into the file and drops an invalid one).
     /// </summary>
     public string? MovedAsidePath { get; private set; }
 
