@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the interop peers need, and nothing else: Debian's nginx and python3-websockets, openssl for the test
-# certificates, Node.js if it is missing, and the Node peer's locked packages (npm ci). Quick and silent when all is
+# Installs what the tests need, and nothing else: Debian's nginx and python3-websockets, openssl for the test
+# certificates, tmux for the console chat's terminal test, Node.js if it is missing, and the Node peer's locked packages
+# (npm ci). Quick and silent when all is
 # there; `apt-get update` runs only when a Debian package is missing. Called by .ci/run and, when a peer finds
 # something missing, by the interop test fixture. Exits non-zero with the reason when something cannot be installed.
 set -euo pipefail
@@ -13,7 +14,7 @@ flock -w 600 9 || { echo "install.sh: another install held the lock for 10 minut
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
 missing=()
-for package in nginx python3-websockets openssl; do
+for package in nginx python3-websockets openssl tmux; do
   installed "$package" || missing+=("$package")
 done
 command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
