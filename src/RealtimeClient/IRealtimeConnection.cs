@@ -39,6 +39,9 @@ public interface IRealtimeConnection : IAsyncDisposable
     /// <summary>The subprotocol the server chose for the current socket, or <see langword="null"/>.</summary>
     string? SubProtocol { get; }
 
+    /// <summary>The outcomes of durable messages held from before this start (empty without an outbox).</summary>
+    IObservable<Outbox.DeliveryReport> RecoveredDeliveries { get; }
+
     /// <summary>The payloads of inbound messages of <paramref name="type"/>, read with the connection's serializer.</summary>
     /// <typeparam name="T">The payload type.</typeparam>
     /// <param name="type">The message type, matched exactly.</param>
@@ -90,6 +93,15 @@ public interface IRealtimeConnection : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the send while it waits.</param>
     /// <returns>The outcome.</returns>
     ValueTask SendAsync<T>(string type, T payload, SendOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Accepts a typed envelope for delivery (queued; durable sends written to the outbox) and returns its id and outcome.</summary>
+    /// <typeparam name="T">The payload type.</typeparam>
+    /// <param name="type">The message type.</param>
+    /// <param name="payload">The payload.</param>
+    /// <param name="options">Delivery settings.</param>
+    /// <param name="cancellationToken">Cancels waiting to be accepted.</param>
+    /// <returns>The accepted message.</returns>
+    ValueTask<Delivery> EnqueueAsync<T>(string type, T payload, SendOptions? options = null, CancellationToken cancellationToken = default);
 
     /// <summary>Sends a text message as it is; completes with its outcome.</summary>
     /// <param name="text">The message.</param>

@@ -41,6 +41,67 @@ public sealed partial class RealtimeConnection
     }
 
     /// <summary>
+    /// Accepts <paramref name="payload"/> for delivery as one envelope of <paramref name="type"/> and returns as soon as it
+    /// is accepted — in the queue, and for a durable send (<see cref="SendOptions.Durable"/>) written to the outbox, so it
+    /// survives a crash of the app from then on — with its id and its outcome to await later (the same outcome
+    /// <see cref="SendAsync{T}"/> completes with). Useful to tell a user "saved" before "delivered".
+    /// </summary>
+    /// <typeparam name="T">The payload type.</typeparam>
+    /// <param name="type">The message type.</param>
+    /// <param name="payload">The payload.</param>
+    /// <param name="options">Delivery settings (default: <see cref="SendOptions.Default"/>).</param>
+    /// <param name="cancellationToken">Cancels waiting for room in the queue (or for the outbox); once accepted, cancels the send while it waits in the queue.</param>
+    /// <returns>The accepted message: its id and its outcome.</returns>
+    /// <exception cref="MessageDeliveryException">It could not be accepted (queue full, closed, too large, the outbox failed).</exception>
+    public async ValueTask<Delivery> EnqueueAsync<T>(string type, T payload, SendOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        options ??= SendOptions.Default;
+        if (CheckDurable(options) is { } invalid)
+        {
+            throw invalid;
+        }
+
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        if (options.Delivery == DeliveryMode.Volatile)
+        {
+            throw new ArgumentException("A volatile message is never queued; use SendAsync.", nameof(options));
+        }
+
+        var id = options.Delivery == DeliveryMode.AtLeastOnce ? options.MessageId ?? NewMessageId() : options.MessageId;
+        RentedBuffer bytes;
+        using (var writer = new PooledBufferWriter())
+        {
+            _format.WriteEnvelope(writer, type, id, payload, _serializer);
+            bytes = writer.Detach();
+        }
+
+        if (_options.MaxOutboundMessageSize is { } max && bytes.Length > max)
+        {
+            bytes.Return();
+            throw new MessageDeliveryException(DeliveryFailureReason.TooLarge, id);
+        }
+
+        Task outcome;
+        if (options.IsDurable)
+        {
+            outcome = await _outbox!.EnqueueAsync(bytes, _format.MessageKind, options, id!, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var message = new Outbound.OutboundMessage(_queue.NextSequence(), bytes, _format.MessageKind, options.Delivery, id);
+            outcome = await _outbound.EnqueueAsync(message, options.TimeToLive, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (outcome.IsFaulted)
+        {
+            await outcome.ConfigureAwait(false); // refused at once: the caller learns why now
+        }
+
+        return new Delivery(id, outcome);
+    }
+
+    /// <summary>
     /// Sends a text message exactly as given. Outcomes as for <see cref="SendAsync{T}"/>. For acknowledged delivery the
     /// text must be an envelope of the format (by default a JSON object): its own id is used, or one is added.
     /// </summary>

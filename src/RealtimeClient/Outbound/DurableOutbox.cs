@@ -66,6 +66,16 @@ internal sealed class DurableOutbox : IAsyncDisposable
     /// <summary>Makes the message durable, then sends it acknowledged; completes with its outcome.</summary>
     public async ValueTask SendAsync(RentedBuffer bytes, MessageKind kind, SendOptions options, string id, CancellationToken cancellationToken)
     {
+        var outcome = await EnqueueAsync(bytes, kind, options, id, cancellationToken).ConfigureAwait(false);
+        await outcome.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Makes the message durable and queues it; completes once both are done (the message is accepted: it survives a
+    /// crash from now on), with its outcome as a task.
+    /// </summary>
+    public async ValueTask<Task> EnqueueAsync(RentedBuffer bytes, MessageKind kind, SendOptions options, string id, CancellationToken cancellationToken)
+    {
         OutboxEntry entry;
         OutboundMessage message;
         try
@@ -87,7 +97,8 @@ internal sealed class DurableOutbox : IAsyncDisposable
             throw new MessageDeliveryException(DeliveryFailureReason.Cancelled, id);
         }
 
-        await TrackAsync(entry, message, _outbound.SendAsync(message, options.TimeToLive, cancellationToken)).ConfigureAwait(false);
+        var outcome = await _outbound.EnqueueAsync(message, options.TimeToLive, cancellationToken).ConfigureAwait(false);
+        return TrackAsync(entry, message, new ValueTask(outcome));
     }
 
     public ValueTask DisposeAsync()
@@ -169,6 +180,6 @@ internal sealed class DurableOutbox : IAsyncDisposable
             failure = ex;
         }
 
-        _recovered.Publish(new DeliveryReport(entry.Id, entry.CreatedAt, failure));
+        _recovered.Publish(new DeliveryReport(entry, failure));
     }
 }

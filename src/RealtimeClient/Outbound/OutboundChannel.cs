@@ -142,6 +142,17 @@ internal sealed class OutboundChannel : IDisposable
         }
     }
 
+    /// <summary>
+    /// Queues a message and completes once it is admitted (never by the fast path, so "accepted" means "in the queue"),
+    /// returning its outcome as a task. A message refused at once (queue full, closed) returns a failed outcome.
+    /// </summary>
+    public async ValueTask<Task> EnqueueAsync(OutboundMessage message, TimeSpan? timeToLive, CancellationToken cancellationToken)
+    {
+        var outcome = message.AsValueTask().AsTask();
+        await _queue.EnqueueAsync(message, timeToLive, cancellationToken).ConfigureAwait(false);
+        return outcome;
+    }
+
     /// <summary>Writes now, ahead of everything queued (the on-connected hook, the heartbeat, volatile sends); fails when no socket is attached.</summary>
     public async ValueTask WriteNowAsync(ReadOnlyMemory<byte> bytes, MessageKind kind, CancellationToken cancellationToken)
     {
