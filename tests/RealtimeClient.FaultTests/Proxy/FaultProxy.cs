@@ -224,11 +224,14 @@ public sealed class FaultProxy : IAsyncDisposable
             pending = [.. _background];
         }
 
-        _cts.Cancel();
+        // Reset first, then cancel the pumps' reads: cancelling first can leave a read half-cancelled when the socket is
+        // closed, and the runtime then shuts the socket down gracefully (a FIN) before the reset.
         foreach (var connection in open)
         {
             connection.Reset();
         }
+
+        _cts.Cancel();
 
         var all = Task.WhenAll(pending.Concat(open.Select(c => c.Completed)));
         await all.WaitAsync(DisposeBound).ConfigureAwait(false);
@@ -339,8 +342,7 @@ public sealed class FaultProxy : IAsyncDisposable
         {
             // The target is down: the client sees its connection reset, as when a server vanishes behind a balancer.
             Interlocked.Increment(ref _upstreamFailures);
-            client.LingerState = new LingerOption(true, 0);
-            client.Dispose();
+            ProxiedConnection.Abort(client);
             server.Dispose();
             return;
         }

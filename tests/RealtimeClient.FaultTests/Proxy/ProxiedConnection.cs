@@ -242,7 +242,7 @@ public sealed class ProxiedConnection
         }
     }
 
-    private static void Abort(Socket socket)
+    internal static void Abort(Socket socket)
     {
         try
         {
@@ -250,9 +250,11 @@ public sealed class ProxiedConnection
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
-            // Already closed: disposing below is all that is left.
+            // Already closed: nothing left to reset.
         }
 
-        socket.Dispose();
+        // Close(0), not Dispose(): with a read pending, Dispose first unblocks it with a graceful shutdown, which sends
+        // a FIN before the RST; a zero close timeout makes the whole close abortive.
+        socket.Close(0);
     }
 }

@@ -174,10 +174,10 @@ public sealed class FaultProxyTests
     [Fact]
     public async Task A_target_that_is_down_resets_the_client()
     {
-        await using var proxy = new FaultProxy(TcpTarget.ClosedPort());
-        using var client = await SocketIo.ConnectAsync(proxy.Port);
+        using var closed = TcpTarget.HoldClosedPort(out var closedPort);
+        await using var proxy = new FaultProxy(closedPort);
 
-        Assert.Equal("reset", await SocketIo.ReadEndAsync(client));
+        Assert.Equal("reset", await SocketIo.ConnectAndReadEndAsync(proxy.Port));
         Assert.Equal((1, 0), (proxy.UpstreamFailures, proxy.ConnectionsForwarded));
     }
 

@@ -40,6 +40,28 @@ internal static class SocketIo
 
     public static async Task<string> ReadTextAsync(Socket socket, int count) => Encoding.ASCII.GetString(await ReadExactlyAsync(socket, count));
 
+    /// <summary>
+    /// Connects and reads: how the connection ended, as <see cref="ReadEndAsync"/> says. A reset that arrives so soon
+    /// that the connect call itself reports it counts as "reset" too (on a loaded machine the connect completes late).
+    /// </summary>
+    public static async Task<string> ConnectAndReadEndAsync(int port)
+    {
+        Socket socket;
+        try
+        {
+            socket = await ConnectAsync(port);
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            return "reset";
+        }
+
+        using (socket)
+        {
+            return await ReadEndAsync(socket);
+        }
+    }
+
     /// <summary>How a read ended: "fin" (0 bytes), "reset", or "data" if bytes came instead.</summary>
     public static async Task<string> ReadEndAsync(Socket socket)
     {

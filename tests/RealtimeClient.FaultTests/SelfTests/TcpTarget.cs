@@ -36,11 +36,15 @@ internal sealed class TcpTarget : IDisposable
         }
     }
 
-    /// <summary>A port nothing listens on (bound and released at once).</summary>
-    public static int ClosedPort()
+    /// <summary>
+    /// A port nothing listens on, held (bound, never listening) until disposed so that no other test can take it:
+    /// connecting to it is refused.
+    /// </summary>
+    public static Socket HoldClosedPort(out int port)
     {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+        var holder = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        holder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        port = ((IPEndPoint)holder.LocalEndPoint!).Port;
+        return holder;
     }
 }
