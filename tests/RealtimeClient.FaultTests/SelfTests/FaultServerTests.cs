@@ -92,6 +92,21 @@ public sealed class FaultServerTests
     }
 
     [Fact]
+    public async Task Closes_only_the_connections_of_a_given_path_when_asked()
+    {
+        await using var server = await FaultServer.StartAsync();
+        using var mine = await WebSocketProbe.ConnectAsync(new Uri(server.Uri, "/ws/mine"));
+        using var other = await WebSocketProbe.ConnectAsync(new Uri(server.Uri, "/ws/other"));
+        await server.WaitForConnectionsAsync(2, Support.Bounded.Token());
+
+        await server.CloseAllAsync((WebSocketCloseStatus)1012, "/ws/mine");
+
+        Assert.Equal((WebSocketCloseStatus)1012, await mine.ReceiveCloseAsync());
+        await other.SendAsync("""{"type":"message","data":{"text":"still"},"id":"o"}""");
+        Assert.Equal("""{"type":"ack","id":"o"}""", await other.ReceiveAsync());
+    }
+
+    [Fact]
     public async Task Closes_the_next_connection_right_after_its_handshake_and_not_the_one_after()
     {
         await using var server = await FaultServer.StartAsync();

@@ -100,13 +100,16 @@ public sealed class FaultServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends a close frame with <paramref name="status"/> on every open connection (each is aborted if its client does not close within 2 s).</summary>
-    public async Task CloseAllAsync(WebSocketCloseStatus status)
+    /// <summary>
+    /// Sends a close frame with <paramref name="status"/> on every open connection, or only on those whose request path is
+    /// <paramref name="path"/>; each is aborted if its client does not close within 2 s.
+    /// </summary>
+    public async Task CloseAllAsync(WebSocketCloseStatus status, string? path = null)
     {
         ServerConnection[] open;
         lock (_lock)
         {
-            open = [.. _open];
+            open = [.. _open.Where(c => path is null || c.Path == path)];
         }
 
         await Task.WhenAll(open.Select(c => c.CloseAsync(status, "fault"))).ConfigureAwait(false);
@@ -258,7 +261,7 @@ public sealed class FaultServer : IAsyncDisposable
         WebSocketCloseStatus? closeAtOnce = null;
         lock (_lock)
         {
-            connection = new ServerConnection(++_lastNumber, socket, Received);
+            connection = new ServerConnection(++_lastNumber, context.Request.Path.Value ?? "/", socket, Received);
             _open.Add(connection);
             if (_closeNext > 0)
             {

@@ -19,14 +19,18 @@ internal sealed class ServerConnection
     private readonly SemaphoreSlim _write = new(1, 1);
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public ServerConnection(int number, WebSocket socket, ReceivedLog log)
+    public ServerConnection(int number, string path, WebSocket socket, ReceivedLog log)
     {
         Number = number;
+        Path = path;
         _socket = socket;
         _log = log;
     }
 
     public int Number { get; }
+
+    /// <summary>The request path of the handshake (lets a test aim at its own connections on a shared server).</summary>
+    public string Path { get; }
 
     /// <summary>Completes when <see cref="RunAsync"/> has ended.</summary>
     public Task Ended => _ended.Task;
