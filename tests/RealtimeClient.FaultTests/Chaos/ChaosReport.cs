@@ -90,8 +90,8 @@ public sealed record ChaosReport(ChaosSettings Settings, DeliveryResult Delivery
 
     /// <summary>What went wrong in a race, in words that point at a cause.</summary>
     private static string Trouble(RaceOutcome race) =>
-        race.Ending.Hung ? $"{race.Plan.End} hung"
-        : race.Ending.Threw is { } type ? $"{race.Plan.End} threw {type}" + (race.SendsNeverCompleted > 0 ? ", and sends never completed" : "")
+        race.Ending.Hung ? $"{race.Ending.Call} hung ({race.Plan.End})"
+        : race.Ending.Threw is { } type ? $"{race.Ending.Call} threw {type} ({race.Plan.End})" + (race.SendsNeverCompleted > 0 ? ", and sends never completed" : "")
         : race.Plan.Started ? "sends never completed after the stop/dispose returned"
         : "sends made before Start never completed after the stop/dispose";
 

@@ -7,38 +7,6 @@ namespace RealtimeClient.FaultTests.Chaos;
 /// <summary>What the delivery run measured.</summary>
 public sealed record DeliveryResult(DeliveryFigures Figures, FaultTally Faults, int Connects, string? ClosedFor, StopOutcome FinalStop, TimeSpan Took);
 
-/// <summary>How a StopAsync or DisposeAsync call ended: it threw (the exception type), hung past the bound, or returned.</summary>
-public sealed record StopOutcome(string? Threw, bool Hung, TimeSpan Took)
-{
-    public bool Clean => Threw is null && !Hung;
-
-    /// <summary>Runs <paramref name="call"/> and waits for it at most <paramref name="bound"/>.</summary>
-    public static async Task<StopOutcome> MeasureAsync(Func<Task> call, TimeSpan bound)
-    {
-        var clock = Stopwatch.StartNew();
-        Task task;
-        try
-        {
-            task = call();
-        }
-        catch (Exception ex)
-        {
-            return new StopOutcome(ex.GetType().Name, false, clock.Elapsed); // threw before returning a task
-        }
-
-        if (await Task.WhenAny(task, Task.Delay(bound)) != task)
-        {
-            return new StopOutcome(null, true, clock.Elapsed);
-        }
-
-        // A task that ended with an OperationCanceledException is Canceled rather than Faulted: it threw all the same.
-        var threw = task.IsFaulted ? task.Exception!.InnerException!.GetType().Name : task.IsCanceled ? nameof(OperationCanceledException) : null;
-        return new StopOutcome(threw, false, clock.Elapsed);
-    }
-
-    public override string ToString() => Hung ? $"hung (> {Took.TotalSeconds:0.#} s)" : Threw is { } type ? $"threw {type}" : $"returned in {Took.TotalMilliseconds:0} ms";
-}
-
 /// <summary>
 /// The delivery part of the chaos suite: through the proxy, the client sends acknowledged and at-most-once messages,
 /// paced over the fault phase, while the fault schedule runs; then the link is healed, the sends are given time to
@@ -79,15 +47,15 @@ public static class DeliveryRun
             var connects = client.Connects;
             var closedFor = client.ClosedFor;
 
-            var stop = await StopOutcome.MeasureAsync(() => client.StopAsync(CancellationToken.None), StopBound);
+            var stop = await StopOutcome.MeasureAsync("StopAsync", () => client.StopAsync(CancellationToken.None), StopBound);
             disposed = true;
-            var dispose = await StopOutcome.MeasureAsync(() => client.DisposeAsync().AsTask(), StopBound);
+            var dispose = await StopOutcome.MeasureAsync("DisposeAsync", () => client.DisposeAsync().AsTask(), StopBound);
             await WaitBoundedAsync(acked.Concat(atMostOnce), AfterStopBound);
 
             var received = server.Received.All();
             ChaosDump.Write(settings, received);
             var figures = DeliveryCheck.Compute(settings.Messages, received, acked, atMostOnce);
-            var finalStop = stop.Clean ? dispose with { Took = stop.Took + dispose.Took } : stop;
+            var finalStop = StopOutcome.InSequence(stop, dispose);
             return new DeliveryResult(figures, faults, connects, closedFor, finalStop, clock.Elapsed);
         }
         finally
@@ -95,7 +63,7 @@ public static class DeliveryRun
             if (!disposed)
             {
                 // The run failed before its own stop: do not leave a client reconnecting in the background.
-                await StopOutcome.MeasureAsync(() => client.DisposeAsync().AsTask(), StopBound);
+                await StopOutcome.MeasureAsync("DisposeAsync", () => client.DisposeAsync().AsTask(), StopBound);
             }
         }
     }

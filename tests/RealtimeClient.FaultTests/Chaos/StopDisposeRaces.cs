@@ -96,15 +96,16 @@ public static class StopDisposeRaces
         switch (end)
         {
             case RaceEnd.StopThenDispose:
-                var stop = await StopOutcome.MeasureAsync(() => client.StopAsync(CancellationToken.None), HangBound);
-                var dispose = await StopOutcome.MeasureAsync(() => client.DisposeAsync().AsTask(), HangBound);
-                return stop.Clean ? dispose with { Took = stop.Took + dispose.Took } : stop;
+                var stop = await StopOutcome.MeasureAsync("StopAsync", () => client.StopAsync(CancellationToken.None), HangBound);
+                var dispose = await StopOutcome.MeasureAsync("DisposeAsync", () => client.DisposeAsync().AsTask(), HangBound);
+                return StopOutcome.InSequence(stop, dispose);
             case RaceEnd.Dispose:
-                return await StopOutcome.MeasureAsync(() => client.DisposeAsync().AsTask(), HangBound);
+                return await StopOutcome.MeasureAsync("DisposeAsync", () => client.DisposeAsync().AsTask(), HangBound);
             default:
-                return await StopOutcome.MeasureAsync(
-                    () => Task.WhenAll(Task.Run(() => client.StopAsync(CancellationToken.None)), Task.Run(() => client.DisposeAsync().AsTask())),
-                    HangBound);
+                var both = await Task.WhenAll(
+                    Task.Run(() => StopOutcome.MeasureAsync("StopAsync", () => client.StopAsync(CancellationToken.None), HangBound)),
+                    Task.Run(() => StopOutcome.MeasureAsync("DisposeAsync", () => client.DisposeAsync().AsTask(), HangBound)));
+                return StopOutcome.Together(both[0], both[1]);
         }
     }
 
