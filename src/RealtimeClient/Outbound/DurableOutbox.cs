@@ -107,23 +107,26 @@ internal sealed class DurableOutbox : IAsyncDisposable
         return _store.DisposeAsync();
     }
 
-    /// <summary>Opens the store once (later calls share the first); what it holds is kept for the next start.</summary>
+    /// <summary>
+    /// Opens the store once (later calls share the first; a failed open is tried again); what it holds is kept for the next
+    /// start. The open itself is not cancelled by a caller that stops waiting, since others may share it.
+    /// </summary>
     private Task OpenAsync(CancellationToken cancellationToken)
     {
         lock (_gate)
         {
             if (_opening is null || _opening.IsFaulted || _opening.IsCanceled)
             {
-                _opening = OpenCoreAsync(cancellationToken);
+                _opening = OpenCoreAsync();
             }
 
-            return _opening;
+            return _opening.WaitAsync(cancellationToken);
         }
     }
 
-    private async Task OpenCoreAsync(CancellationToken cancellationToken)
+    private async Task OpenCoreAsync()
     {
-        var pending = await _store.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var pending = await _store.OpenAsync(CancellationToken.None).ConfigureAwait(false);
         lock (_gate)
         {
             _held.InsertRange(0, pending);
