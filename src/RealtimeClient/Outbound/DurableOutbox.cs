@@ -78,11 +78,16 @@ internal sealed class DurableOutbox : IAsyncDisposable
     {
         OutboxEntry entry;
         OutboundMessage message;
+        Task? append = null;
         try
         {
             await OpenAsync(cancellationToken).ConfigureAwait(false);
             entry = new OutboxEntry(id, kind, bytes.Span.ToArray(), _time.GetUtcNow());
-            await _store.AppendAsync(entry, cancellationToken).ConfigureAwait(false);
+
+            // The store is not asked to abandon the write (it might still commit it, unknown to us): the caller stops
+            // waiting, and a write that went through is then recorded as failed (ForgetAsync).
+            append = _store.AppendAsync(entry, CancellationToken.None).AsTask();
+            await append.WaitAsync(cancellationToken).ConfigureAwait(false);
             message = new OutboundMessage(_outbound.Queue.NextSequence(), bytes, kind, DeliveryMode.AtLeastOnce, id);
         }
         catch (OutboxStoreException ex)
@@ -94,6 +99,11 @@ internal sealed class DurableOutbox : IAsyncDisposable
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             bytes.Return();
+            if (append is not null)
+            {
+                _ = ForgetAsync(append, id);
+            }
+
             throw new MessageDeliveryException(DeliveryFailureReason.Cancelled, id);
         }
 
@@ -130,6 +140,16 @@ internal sealed class DurableOutbox : IAsyncDisposable
         lock (_gate)
         {
             _held.InsertRange(0, pending);
+        }
+    }
+
+    /// <summary>A send was cancelled while its append was under way: once the append is done, the message is recorded as failed, so no later run sends it.</summary>
+    private async Task ForgetAsync(Task append, string id)
+    {
+        await append.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (append.IsCompletedSuccessfully)
+        {
+            await CompleteAsync(id, OutboxOutcome.Failed).ConfigureAwait(false);
         }
     }
 
