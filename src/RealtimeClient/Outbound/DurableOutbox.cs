@@ -21,7 +21,12 @@ internal sealed class DurableOutbox : IAsyncDisposable
     private readonly ErrorReporter _errors;
     private readonly EventStream<DeliveryReport> _recovered;
     private readonly Lock _gate = new();
-    private readonly List<OutboxEntry> _held = [];
+
+    // What the next start sends first, each with its place in the original order (sorted when taken).
+    private readonly List<(long Order, OutboxEntry Entry)> _held = [];
+
+    // Messages the outbox queued whose outcome is not handled yet (held again, or recorded in the store).
+    private readonly Dictionary<OutboundMessage, Task> _tracking = [];
     private Task? _opening;
 
     // Held messages go before anything sent in the run they are queued in: their sequence numbers are below every new one.
@@ -44,10 +49,21 @@ internal sealed class DurableOutbox : IAsyncDisposable
     public async Task StartRunAsync(CancellationToken cancellationToken)
     {
         await OpenAsync(cancellationToken).ConfigureAwait(false);
+
+        // The messages the last run failed when it ended are handed back by their trackers, which run after the run has
+        // closed: wait for those that already have their outcome, so that every one of them goes out in this run.
+        Task[] settling;
+        lock (_gate)
+        {
+            settling = [.. _tracking.Where(t => t.Key.IsCompleted).Select(t => t.Value)];
+        }
+
+        await Task.WhenAll(settling).WaitAsync(cancellationToken).ConfigureAwait(false);
         List<OutboxEntry> held;
         lock (_gate)
         {
-            held = [.. _held];
+            _held.Sort(static (a, b) => a.Order.CompareTo(b.Order));
+            held = [.. _held.Select(h => h.Entry)];
             _held.Clear();
         }
 
@@ -139,7 +155,11 @@ internal sealed class DurableOutbox : IAsyncDisposable
         var pending = await _store.OpenAsync(CancellationToken.None).ConfigureAwait(false);
         lock (_gate)
         {
-            _held.InsertRange(0, pending);
+            // Older than everything else: they were appended by an earlier run of the app.
+            foreach (var entry in pending)
+            {
+                _held.Add((Interlocked.Increment(ref _heldSequence), entry));
+            }
         }
     }
 
@@ -156,6 +176,13 @@ internal sealed class DurableOutbox : IAsyncDisposable
     /// <summary>Waits for the outcome and records it in the store; a stop keeps the message held for the next start.</summary>
     private async Task TrackAsync(OutboxEntry entry, OutboundMessage message, ValueTask outcome)
     {
+        // Registered before the first await (so before the outcome can be handled): a start waits for it once settling.
+        var settled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            _tracking.Add(message, settled.Task);
+        }
+
         try
         {
             await outcome.ConfigureAwait(false);
@@ -164,7 +191,7 @@ internal sealed class DurableOutbox : IAsyncDisposable
         {
             lock (_gate)
             {
-                _held.Add(entry);
+                _held.Add((message.Sequence, entry));
             }
 
             throw;
@@ -173,6 +200,15 @@ internal sealed class DurableOutbox : IAsyncDisposable
         {
             await CompleteAsync(message.Id!, OutboxOutcome.Failed).ConfigureAwait(false);
             throw;
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _tracking.Remove(message);
+            }
+
+            settled.SetResult();
         }
 
         await CompleteAsync(message.Id!, OutboxOutcome.Acknowledged).ConfigureAwait(false);
