@@ -234,6 +234,10 @@ internal sealed class DurableOutbox : IAsyncDisposable
         {
             await outcome.ConfigureAwait(false);
         }
+        catch (MessageDeliveryException ex) when (ex.Reason == DeliveryFailureReason.ConnectionClosed)
+        {
+            return; // not an outcome: the run ended first, the message is held again and reported when it has one
+        }
         catch (MessageDeliveryException ex)
         {
             failure = ex;
