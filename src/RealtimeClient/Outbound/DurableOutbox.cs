@@ -28,6 +28,7 @@ internal sealed class DurableOutbox : IAsyncDisposable
     // Messages the outbox queued whose outcome is not handled yet (held again, or recorded in the store).
     private readonly Dictionary<OutboundMessage, Task> _tracking = [];
     private Task? _opening;
+    private Task _lastAdmission = Task.CompletedTask; // under _gate: the admission of the durable send called last
 
     // Held messages go before anything sent in the run they are queued in: their sequence numbers are below every new one.
     private long _heldSequence = long.MinValue / 2;
@@ -92,39 +93,57 @@ internal sealed class DurableOutbox : IAsyncDisposable
     /// </summary>
     public async ValueTask<Task> EnqueueAsync(RentedBuffer bytes, MessageKind kind, SendOptions options, string id, CancellationToken cancellationToken)
     {
-        OutboxEntry entry;
-        OutboundMessage message;
-        Task? append = null;
+        // Appends may complete in any order (concurrent ones share a commit), but the queue admits durable messages in the
+        // order of the calls: each waits until the one called before it was admitted (or failed).
+        var admitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task previous;
+        lock (_gate)
+        {
+            previous = _lastAdmission;
+            _lastAdmission = admitted.Task;
+        }
+
         try
         {
-            await OpenAsync(cancellationToken).ConfigureAwait(false);
-            entry = new OutboxEntry(id, kind, bytes.Span.ToArray(), _time.GetUtcNow());
-
-            // The store is not asked to abandon the write (it might still commit it, unknown to us): the caller stops
-            // waiting, and a write that went through is then recorded as failed (ForgetAsync).
-            append = _store.AppendAsync(entry, CancellationToken.None).AsTask();
-            await append.WaitAsync(cancellationToken).ConfigureAwait(false);
-            message = new OutboundMessage(_outbound.Queue.NextSequence(), bytes, kind, DeliveryMode.AtLeastOnce, id);
-        }
-        catch (OutboxStoreException ex)
-        {
-            bytes.Return();
-            Log.OutboxFailed(_logger, "append", ex);
-            throw new MessageDeliveryException(DeliveryFailureReason.OutboxFailed, id, ex);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            bytes.Return();
-            if (append is not null)
+            OutboxEntry entry;
+            OutboundMessage message;
+            Task? append = null;
+            try
             {
-                _ = ForgetAsync(append, id);
+                await OpenAsync(cancellationToken).ConfigureAwait(false);
+                entry = new OutboxEntry(id, kind, bytes.Span.ToArray(), _time.GetUtcNow());
+
+                // The store is not asked to abandon the write (it might still commit it, unknown to us): the caller stops
+                // waiting, and a write that went through is then recorded as failed (ForgetAsync).
+                append = _store.AppendAsync(entry, CancellationToken.None).AsTask();
+                await append.WaitAsync(cancellationToken).ConfigureAwait(false);
+                await previous.WaitAsync(cancellationToken).ConfigureAwait(false);
+                message = new OutboundMessage(_outbound.Queue.NextSequence(), bytes, kind, DeliveryMode.AtLeastOnce, id);
+            }
+            catch (OutboxStoreException ex)
+            {
+                bytes.Return();
+                Log.OutboxFailed(_logger, "append", ex);
+                throw new MessageDeliveryException(DeliveryFailureReason.OutboxFailed, id, ex);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                bytes.Return();
+                if (append is not null)
+                {
+                    _ = ForgetAsync(append, id);
+                }
+
+                throw new MessageDeliveryException(DeliveryFailureReason.Cancelled, id);
             }
 
-            throw new MessageDeliveryException(DeliveryFailureReason.Cancelled, id);
+            var outcome = await _outbound.EnqueueAsync(message, options.TimeToLive, cancellationToken).ConfigureAwait(false);
+            return TrackAsync(entry, message, new ValueTask(outcome));
         }
-
-        var outcome = await _outbound.EnqueueAsync(message, options.TimeToLive, cancellationToken).ConfigureAwait(false);
-        return TrackAsync(entry, message, new ValueTask(outcome));
+        finally
+        {
+            admitted.SetResult();
+        }
     }
 
     public ValueTask DisposeAsync()
