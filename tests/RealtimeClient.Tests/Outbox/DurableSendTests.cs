@@ -1,3 +1,4 @@
+using NSubstitute;
 using RealtimeClient.Outbox;
 using static RealtimeClient.Tests.Outbox.Frames;
 
@@ -152,6 +153,48 @@ public sealed class DurableSendTests
         var failure = await Assert.ThrowsAsync<MessageDeliveryException>(() => delivery.Outcome.Safe());
         Assert.Equal(DeliveryFailureReason.AckTimeout, failure.Reason);
         Assert.Equal([(delivery.MessageId!, OutboxOutcome.Failed)], store.Completed);
+    }
+
+    [Fact]
+    public async Task Durable_sends_go_out_in_the_order_they_were_called_although_their_appends_complete_in_another_order()
+    {
+        // A store whose appends complete when the test says (as a group commit completes them together, in any order).
+        var appends = new List<TaskCompletionSource>();
+        var secondArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var store = Substitute.For<IOutboxStore>();
+#pragma warning disable CA2012 // NSubstitute configures a member by calling it: that ValueTask is never awaited, by design.
+        store.OpenAsync(Arg.Any<CancellationToken>()).Returns(ValueTask.FromResult<IReadOnlyList<OutboxEntry>>([]));
+        store.CompleteAsync(Arg.Any<string>(), Arg.Any<OutboxOutcome>(), Arg.Any<CancellationToken>()).Returns(ValueTask.CompletedTask);
+        store.AppendAsync(Arg.Any<OutboxEntry>(), Arg.Any<CancellationToken>()).Returns(_ =>
+        {
+            var append = new TaskCompletionSource(); // continuations run inline, when the test completes it
+            lock (appends)
+            {
+                appends.Add(append);
+                if (appends.Count == 2)
+                {
+                    secondArrived.SetResult();
+                }
+            }
+
+            return new ValueTask(append.Task);
+        });
+#pragma warning restore CA2012
+        await using var h = new Harness(o => o with { Outbox = store });
+        var server = await h.StartAndAcceptAsync();
+        var first = h.Connection.EnqueueAsync("line", new Line("first"), SendOptions.Durable).AsTask();
+        var second = h.Connection.EnqueueAsync("line", new Line("second"), SendOptions.Durable).AsTask();
+        await secondArrived.Task.Safe();
+
+        appends[1].SetResult(); // the second is on disk first: it must still wait for the first
+        await h.Connection.SendTextAsync("probe").Safe();
+        Assert.Equal("probe", (await server.ReceiveAsync().Safe()).Text);
+        Assert.False(second.IsCompleted);
+
+        appends[0].SetResult();
+        await Task.WhenAll(first, second).Safe();
+        Assert.Equal("first", TextOf(await server.ReceiveAsync().Safe()));
+        Assert.Equal("second", TextOf(await server.ReceiveAsync().Safe()));
     }
 
     [Fact]
