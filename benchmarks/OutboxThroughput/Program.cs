@@ -6,6 +6,10 @@
 //   dotnet run -c Release --project benchmarks/OutboxThroughput                 (3 rounds of 2 s per cell, ~2 min)
 //   dotnet run -c Release --project benchmarks/OutboxThroughput -- --quick      (1 round of 0.3 s: proves it runs)
 //   options: --seconds S  --rounds R  --dir FOLDER (default: the system temp folder; put it on the disk to measure)
+//
+//   dotnet run -c Release --project benchmarks/OutboxThroughput -- --end-to-end
+//       acknowledged throughput through the library and a real socket instead: in memory next to durable (FULL, NORMAL),
+//       1, 16 and 64 senders each awaiting every ack, a Kestrel server in this process acking each id (EndToEnd.cs)
 using System.Diagnostics;
 using System.Globalization;
 using RealtimeClient;
@@ -15,6 +19,7 @@ using RealtimeClient.Outbox.Sqlite;
 var seconds = 2.0;
 var rounds = 3;
 var root = Path.GetTempPath();
+var endToEnd = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -32,10 +37,18 @@ for (var i = 0; i < args.Length; i++)
         case "--dir":
             root = args[++i];
             break;
+        case "--end-to-end":
+            endToEnd = true;
+            break;
         default:
             Console.Error.WriteLine($"unknown argument {args[i]}");
             return 2;
     }
+}
+
+if (endToEnd)
+{
+    return await EndToEnd.RunAsync(seconds, rounds, root);
 }
 
 var folder = Path.Combine(root, "outbox-throughput-" + Guid.NewGuid().ToString("N"));

@@ -20,14 +20,21 @@ internal sealed record ChatArguments
           --reconnect-max S          longest reconnect delay in seconds (default: 30)
           --drain-timeout S          with piped input: how long to wait at the end for every line's ack (default: 10)
           --quit-wait S              how long Ctrl-C and /quit wait for pending lines (default: 2)
+          --outbox PATH              keep every line in this file (SQLite) until the server acknowledged it: lines
+                                     typed while offline survive a crash or kill of the chat and go out on the next
+                                     run with the same --outbox; that run shows them delivered (or failed). One chat
+                                     at a time per file. A file that cannot be opened (in use by another chat,
+                                     corrupt, not writable) ends the chat at start with exit code 7
           --help                     this text
 
         Type a line to send it. /help lists the commands, /status shows the connection and the lines pending,
-        /quit leaves. Lines typed while offline are queued and shown as delivered on their ack.
+        /quit leaves. Lines typed while offline are queued and shown as delivered on their ack (with --outbox:
+        saved to the file first, shown "saved").
         Ctrl-C leaves after giving pending lines a short chance (--quit-wait) and names those not delivered;
         a second Ctrl-C leaves at once.
-        Exit codes: 0 ok, 2 lines not delivered, 3 kicked, 4 token refused, 5 closed, 6 the --serve port is in use,
-        64 bad arguments, 130 a second Ctrl-C.
+        Exit codes: 0 ok, 2 lines not delivered (with --outbox they stay in the file for the next run), 3 kicked,
+        4 token refused, 5 closed, 6 the --serve port is in use, 7 the --outbox file cannot be opened, 64 bad arguments,
+        130 a second Ctrl-C.
         The chat protocol: docs/protocol.md in the repository.
         """;
 
@@ -50,6 +57,8 @@ internal sealed record ChatArguments
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     public TimeSpan QuitWait { get; init; } = TimeSpan.FromSeconds(2);
+
+    public string? Outbox { get; init; }
 
     public bool Help { get; init; }
 
@@ -97,7 +106,7 @@ internal sealed record ChatArguments
     }
 
     private static bool TakesValue(string name) => name is "--url" or "--token" or "--serve" or "--max-message-bytes" or "--heartbeat-interval"
-        or "--heartbeat-timeout" or "--reconnect-min" or "--reconnect-max" or "--drain-timeout" or "--quit-wait";
+        or "--heartbeat-timeout" or "--reconnect-min" or "--reconnect-max" or "--drain-timeout" or "--quit-wait" or "--outbox";
 
     private static ChatArguments? Apply(ChatArguments result, string name, string value, out string? error)
     {
@@ -123,6 +132,11 @@ internal sealed record ChatArguments
                 return result with { MaxMessageBytes = bytes };
             case "--max-message-bytes":
                 error = $"--max-message-bytes: '{value}' is not a number of bytes (16 or more)";
+                return null;
+            case "--outbox" when value.Trim().Length > 0:
+                return result with { Outbox = value };
+            case "--outbox":
+                error = "--outbox: the file path must not be empty";
                 return null;
         }
 

@@ -59,6 +59,7 @@ try
         ReconnectMax = parsed.ReconnectMax,
         DrainTimeout = parsed.DrainTimeout,
         QuitWait = parsed.QuitWait,
+        OutboxPath = parsed.Outbox,
         Interactive = !Console.IsInputRedirected,
     };
     return await ChatClient.RunAsync(options, input, view, CancellationToken.None);

@@ -1,13 +1,15 @@
+using System.Text.Json;
 using ConsoleChat.Input;
 using ConsoleChat.View;
 using RealtimeClient;
+using RealtimeClient.Outbox;
 
 namespace ConsoleChat.Client;
 
 /// <summary>
 /// The chat logic, and the only code that talks to the library: authenticates on every connect, shows state changes,
-/// problems with their hints, chat and presence, sends every line with acknowledged delivery, and says what became of
-/// each line. It reads what the user does from an <see cref="IChatInput"/> and shows everything through an <see cref="IChatView"/>.
+/// problems with their hints, chat and presence, sends every line with acknowledged delivery (durable, with an outbox
+/// file), and says what became of each line, lines recovered from an earlier run included. It reads what the user does from an <see cref="IChatInput"/> and shows everything through an <see cref="IChatView"/>.
 /// </summary>
 internal sealed class ChatClient : IAsyncDisposable
 {
@@ -49,6 +51,11 @@ internal sealed class ChatClient : IAsyncDisposable
 
     public async Task<int> RunAsync(IChatInput input, CancellationToken cancellationToken)
     {
+        if (_options.OutboxPath is { } outbox)
+        {
+            _view.Show(new ChatLine(LineKind.Info, $"outbox: {outbox} (every line is kept there until the server acknowledged it)"));
+        }
+
         _view.Show(new ChatLine(LineKind.State, $"connecting to {_options.Url.GetLeftPart(UriPartial.Path)}…"));
         _connection.Start();
         input.Start();
@@ -116,6 +123,15 @@ internal sealed class ChatClient : IAsyncDisposable
             ConnectionState.Closed => "closed",
             _ => "connecting",
         };
+        if (_options.OutboxPath is not null)
+        {
+            // Shown as saved once it is in the file, rather than as pending at once.
+            var saved = _lines.Add(text, null);
+            _ = SendDurableAsync(saved, notConnected, text, cancellationToken);
+            PushStatus();
+            return;
+        }
+
         var number = _lines.Add(text, notConnected);
         var delivery = _connection.SendAsync("message", new ChatText(text), SendOptions.Acknowledged, cancellationToken).AsTask();
         _ = delivery.ContinueWith(
@@ -129,6 +145,56 @@ internal sealed class ChatClient : IAsyncDisposable
             TaskScheduler.Default);
         PushStatus();
     }
+
+    /// <summary>A line sent durably: saved to the outbox file first (shown when offline), then its outcome.</summary>
+    private async Task SendDurableAsync(int number, string? notConnected, string text, CancellationToken cancellationToken)
+    {
+        string? failure = null;
+        try
+        {
+            var delivery = await _connection.EnqueueAsync("message", new ChatText(text), SendOptions.Durable, cancellationToken).ConfigureAwait(false);
+            if (notConnected is not null)
+            {
+                _lines.Saved(number, notConnected);
+            }
+
+            PushStatus();
+            await delivery.Outcome.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            failure = WhyNotDelivered(ex);
+        }
+
+        _lines.Resolve(number, failure);
+        PushStatus();
+    }
+
+    /// <summary>A line from an earlier run, kept in the outbox file, reached its outcome in this run.</summary>
+    private void OnRecovered(DeliveryReport report)
+    {
+        var text = TextOf(report.Entry);
+        _view.Show(report.Delivered
+            ? new ChatLine(LineKind.Delivered, $"✓ delivered from an earlier run: {text}")
+            : new ChatLine(LineKind.Failed, $"✗ not delivered, from an earlier run ({WhyNotDelivered(report.Failure)}): {text}"));
+    }
+
+    /// <summary>The text of a line as the outbox kept it: the whole envelope, <c>{"type":"message","id":…,"data":{"text":…}}</c>.</summary>
+    private static string TextOf(OutboxEntry entry)
+    {
+        try
+        {
+            using var envelope = JsonDocument.Parse(entry.Payload);
+            return envelope.RootElement.GetProperty("data").GetProperty("text").GetString() ?? string.Empty;
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return $"(message {entry.Id}, not a chat line)";
+        }
+    }
+
+    /// <summary>Why a line is given up on when leaving, and where it is (with an outbox, it goes out on the next run).</summary>
+    private string GivenUp(string why) => _options.OutboxPath is { } outbox ? $"{why}; kept in {outbox} for the next run" : why;
 
     private void SayWhatIsPending(string how)
     {
@@ -158,9 +224,10 @@ internal sealed class ChatClient : IAsyncDisposable
             return await ClosedForGoodAsync().ConfigureAwait(false);
         }
 
-        _lines.GiveUp($"no acknowledgement within {wait.TotalSeconds:0.#} s");
+        _lines.GiveUp(GivenUp($"no acknowledgement within {wait.TotalSeconds:0.#} s"));
         var failed = _lines.Failed.Count;
-        _view.Show(new ChatLine(LineKind.Info, failed == 0 ? "bye: every line was delivered" : $"bye: {failed} line(s) not delivered"));
+        _view.Show(new ChatLine(LineKind.Info, failed == 0 ? "bye: every line was delivered" : $"bye: {failed} line(s) not delivered"
+            + (_options.OutboxPath is { } outbox ? $" (those still in {outbox} go out on the next run with --outbox {outbox})" : string.Empty)));
         await StopAsync().ConfigureAwait(false);
         return failed == 0 ? ExitCodes.Ok : ExitCodes.Undelivered;
     }
@@ -190,7 +257,7 @@ internal sealed class ChatClient : IAsyncDisposable
 
         var (text, code) = DescribeClosed(closed);
         _view.Show(new ChatLine(LineKind.Problem, "connection closed: " + text));
-        _lines.GiveUp("the connection closed");
+        _lines.GiveUp(closed.CloseReason == CloseReason.OutboxFailed ? "the connection closed" : GivenUp("the connection closed"));
 
         return code;
     }
@@ -205,6 +272,7 @@ internal sealed class ChatClient : IAsyncDisposable
             CloseReason.FatalCloseStatus when status == 4009 => ("the same user logged in elsewhere, so the server closed this chat (not reconnecting)", ExitCodes.Kicked),
             CloseReason.FatalMessage or CloseReason.OnConnectedFatal or CloseReason.AuthenticationFailed => ("the server refused the token; start again with another --token", ExitCodes.AuthFailed),
             CloseReason.FatalCloseStatus when status == 4001 => ("the server refused the token; start again with another --token", ExitCodes.AuthFailed),
+            CloseReason.OutboxFailed when end is not null => (ConnectionProblems.Describe(end, _options.Url).Text, ExitCodes.OutboxFailed),
             _ => (end is null ? "stopped" : ConnectionProblems.Describe(end, _options.Url).Text, ExitCodes.Closed),
         };
     }
@@ -306,6 +374,7 @@ internal sealed class ChatClient : IAsyncDisposable
     private void Subscribe()
     {
         _subscriptions.Add(_connection.StateChanges.Subscribe(OnStateChange));
+        _subscriptions.Add(_connection.RecoveredDeliveries.Subscribe(OnRecovered));
         _subscriptions.Add(_connection.On<ChatMessage>("message")
             .Subscribe(m => _view.Show(new ChatLine(LineKind.Chat, m.Text, m.Sender.Username))));
         _subscriptions.Add(_connection.On<Presence>("user_online")

@@ -21,6 +21,9 @@ internal sealed record ChatClientOptions
     /// <summary>How long Ctrl-C, /quit and the end of typed input give pending lines before leaving (default: 2 s).</summary>
     public TimeSpan QuitWait { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>The outbox file (SQLite) that keeps every line until it is acknowledged, across runs; none by default.</summary>
+    public string? OutboxPath { get; init; }
+
     /// <summary>True when input is a terminal: lines are typed by a person rather than piped.</summary>
     public bool Interactive { get; init; }
 }

@@ -1,9 +1,13 @@
 using RealtimeClient;
+using RealtimeClient.Outbox.Sqlite;
 using RealtimeClient.Serialization;
 
 namespace ConsoleChat.Client;
 
-/// <summary>The library's options for the chat protocol (docs/protocol.md): heartbeat, reconnect, fatal frames, auth on every connect.</summary>
+/// <summary>
+/// The library's options for the chat protocol (docs/protocol.md): heartbeat, reconnect, fatal frames, auth on every
+/// connect, and with <c>--outbox</c> the SQLite outbox that keeps lines across runs.
+/// </summary>
 internal static class ChatConnectionSetup
 {
     public static RealtimeOptions Build(ChatClientOptions options) => new()
@@ -23,6 +27,9 @@ internal static class ChatConnectionSetup
             FatalCloseStatuses = [1008, 4001, 4009],
         },
         FatalMessageTypes = ["kicked", "auth_failed"],
+
+        // The connection owns the store: it opens it at start (what an earlier run left goes out first) and closes it on dispose.
+        Outbox = options.OutboxPath is { } path ? new SqliteOutboxStore(new SqliteOutboxOptions { FilePath = path }) : null,
 
         // docs/protocol.md: a refused line is an `error` that repeats its id; chat messages carry their own id in data.id.
         Acknowledgements = new AcknowledgementOptions { InboundIdPath = "data.id", RejectionTypes = ["error"] },

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Security.Authentication;
 using RealtimeClient;
+using RealtimeClient.Outbox;
 
 namespace ConsoleChat.Client;
 
@@ -38,7 +39,25 @@ internal static class ConnectionProblems
             DisconnectKind.MessageTooLarge => new("a message from the server was larger than this client accepts"),
             DisconnectKind.OnConnectedFailed => new("authentication did not complete", "is this a chat server (see docs/protocol.md)?"),
             DisconnectKind.FatalMessage => new($"the server sent '{end.MessageType}'"),
+            DisconnectKind.OutboxFailed => Outbox(end.Exception),
             _ => new("the connection was replaced"),
+        };
+    }
+
+    private static ConnectionProblem Outbox(Exception? exception)
+    {
+        if (exception is not OutboxStoreException store)
+        {
+            return new($"the outbox could not be opened: {exception?.Message}");
+        }
+
+        var cause = store.Message.TrimEnd('.');
+        return store.Reason switch
+        {
+            OutboxFailure.Locked => new(cause, "another chat (or program) has this --outbox file open: one chat per file"),
+            OutboxFailure.Corrupt => new(cause, "move the file aside (keep it: its lines can be read with sqlite3) or give another --outbox path"),
+            OutboxFailure.DiskFull => new(cause, "free some disk space"),
+            _ => new(cause, "is the --outbox path in a folder this user can write to?"),
         };
     }
 

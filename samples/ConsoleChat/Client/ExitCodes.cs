@@ -9,6 +9,7 @@ internal static class ExitCodes
     public const int AuthFailed = 4;
     public const int Closed = 5;
     public const int PortInUse = 6;
+    public const int OutboxFailed = 7;
     public const int BadArguments = 64;
     public const int Interrupted = 130;
 }

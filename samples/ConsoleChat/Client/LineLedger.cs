@@ -5,7 +5,8 @@ namespace ConsoleChat.Client;
 /// <summary>
 /// Every line typed and what became of it. Outcomes are shown in the order of the lines (an outcome that arrives early
 /// waits for the lines before it), so "✓ line 4 delivered" never comes before "✓ line 3 delivered". A line is shown as
-/// "pending (offline)" only while the chat is offline: when typed offline, or when the connection drops before its ack.
+/// "pending (offline)" only while the chat is offline: when typed offline, or when the connection drops before its ack; with
+/// an outbox, a line typed offline is shown "saved (offline)" once it is in the file.
 /// </summary>
 internal sealed class LineLedger(Action<ChatLine> show)
 {
@@ -61,6 +62,22 @@ internal sealed class LineLedger(Action<ChatLine> show)
             }
 
             return entry.Number;
+        }
+    }
+
+    /// <summary>
+    /// Line <paramref name="number"/>, typed while not connected (<paramref name="notConnected"/> says how), is in the
+    /// outbox file now: shows it as saved, once (it survives a crash of the chat from here on).
+    /// </summary>
+    public void Saved(int number, string notConnected)
+    {
+        lock (_gate)
+        {
+            if (_unannounced.TryGetValue(number, out var entry) && !entry.Resolved && !entry.ShownPending)
+            {
+                entry.ShownPending = true;
+                show(new ChatLine(LineKind.Pending, $"… line {entry.Number} saved ({notConnected}): {entry.Text}"));
+            }
         }
     }
 

@@ -21,8 +21,14 @@ internal sealed class DurableOutbox : IAsyncDisposable
     private readonly ErrorReporter _errors;
     private readonly EventStream<DeliveryReport> _recovered;
     private readonly Lock _gate = new();
-    private readonly List<OutboxEntry> _held = [];
+
+    // What the next start sends first, each with its place in the original order (sorted when taken).
+    private readonly List<(long Order, OutboxEntry Entry)> _held = [];
+
+    // Messages the outbox queued whose outcome is not handled yet (held again, or recorded in the store).
+    private readonly Dictionary<OutboundMessage, Task> _tracking = [];
     private Task? _opening;
+    private Task _lastAdmission = Task.CompletedTask; // under _gate: the admission of the durable send called last
 
     // Held messages go before anything sent in the run they are queued in: their sequence numbers are below every new one.
     private long _heldSequence = long.MinValue / 2;
@@ -44,10 +50,21 @@ internal sealed class DurableOutbox : IAsyncDisposable
     public async Task StartRunAsync(CancellationToken cancellationToken)
     {
         await OpenAsync(cancellationToken).ConfigureAwait(false);
+
+        // The messages the last run failed when it ended are handed back by their trackers, which run after the run has
+        // closed: wait for those that already have their outcome, so that every one of them goes out in this run.
+        Task[] settling;
+        lock (_gate)
+        {
+            settling = [.. _tracking.Where(t => t.Key.IsCompleted).Select(t => t.Value)];
+        }
+
+        await Task.WhenAll(settling).WaitAsync(cancellationToken).ConfigureAwait(false);
         List<OutboxEntry> held;
         lock (_gate)
         {
-            held = [.. _held];
+            _held.Sort(static (a, b) => a.Order.CompareTo(b.Order));
+            held = [.. _held.Select(h => h.Entry)];
             _held.Clear();
         }
 
@@ -76,29 +93,57 @@ internal sealed class DurableOutbox : IAsyncDisposable
     /// </summary>
     public async ValueTask<Task> EnqueueAsync(RentedBuffer bytes, MessageKind kind, SendOptions options, string id, CancellationToken cancellationToken)
     {
-        OutboxEntry entry;
-        OutboundMessage message;
-        try
+        // Appends may complete in any order (concurrent ones share a commit), but the queue admits durable messages in the
+        // order of the calls: each waits until the one called before it was admitted (or failed).
+        var admitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task previous;
+        lock (_gate)
         {
-            await OpenAsync(cancellationToken).ConfigureAwait(false);
-            entry = new OutboxEntry(id, kind, bytes.Span.ToArray(), _time.GetUtcNow());
-            await _store.AppendAsync(entry, cancellationToken).ConfigureAwait(false);
-            message = new OutboundMessage(_outbound.Queue.NextSequence(), bytes, kind, DeliveryMode.AtLeastOnce, id);
-        }
-        catch (OutboxStoreException ex)
-        {
-            bytes.Return();
-            Log.OutboxFailed(_logger, "append", ex);
-            throw new MessageDeliveryException(DeliveryFailureReason.OutboxFailed, id, ex);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            bytes.Return();
-            throw new MessageDeliveryException(DeliveryFailureReason.Cancelled, id);
+            previous = _lastAdmission;
+            _lastAdmission = admitted.Task;
         }
 
-        var outcome = await _outbound.EnqueueAsync(message, options.TimeToLive, cancellationToken).ConfigureAwait(false);
-        return TrackAsync(entry, message, new ValueTask(outcome));
+        try
+        {
+            OutboxEntry entry;
+            OutboundMessage message;
+            Task? append = null;
+            try
+            {
+                await OpenAsync(cancellationToken).ConfigureAwait(false);
+                entry = new OutboxEntry(id, kind, bytes.Span.ToArray(), _time.GetUtcNow());
+
+                // The store is not asked to abandon the write (it might still commit it, unknown to us): the caller stops
+                // waiting, and a write that went through is then recorded as failed (ForgetAsync).
+                append = _store.AppendAsync(entry, CancellationToken.None).AsTask();
+                await append.WaitAsync(cancellationToken).ConfigureAwait(false);
+                await previous.WaitAsync(cancellationToken).ConfigureAwait(false);
+                message = new OutboundMessage(_outbound.Queue.NextSequence(), bytes, kind, DeliveryMode.AtLeastOnce, id);
+            }
+            catch (OutboxStoreException ex)
+            {
+                bytes.Return();
+                Log.OutboxFailed(_logger, "append", ex);
+                throw new MessageDeliveryException(DeliveryFailureReason.OutboxFailed, id, ex);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                bytes.Return();
+                if (append is not null)
+                {
+                    _ = ForgetAsync(append, id);
+                }
+
+                throw new MessageDeliveryException(DeliveryFailureReason.Cancelled, id);
+            }
+
+            var outcome = await _outbound.EnqueueAsync(message, options.TimeToLive, cancellationToken).ConfigureAwait(false);
+            return TrackAsync(entry, message, new ValueTask(outcome));
+        }
+        finally
+        {
+            admitted.SetResult();
+        }
     }
 
     public ValueTask DisposeAsync()
@@ -107,32 +152,56 @@ internal sealed class DurableOutbox : IAsyncDisposable
         return _store.DisposeAsync();
     }
 
-    /// <summary>Opens the store once (later calls share the first); what it holds is kept for the next start.</summary>
+    /// <summary>
+    /// Opens the store once (later calls share the first; a failed open is tried again); what it holds is kept for the next
+    /// start. The open itself is not cancelled by a caller that stops waiting, since others may share it.
+    /// </summary>
     private Task OpenAsync(CancellationToken cancellationToken)
     {
         lock (_gate)
         {
             if (_opening is null || _opening.IsFaulted || _opening.IsCanceled)
             {
-                _opening = OpenCoreAsync(cancellationToken);
+                _opening = OpenCoreAsync();
             }
 
-            return _opening;
+            return _opening.WaitAsync(cancellationToken);
         }
     }
 
-    private async Task OpenCoreAsync(CancellationToken cancellationToken)
+    private async Task OpenCoreAsync()
     {
-        var pending = await _store.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var pending = await _store.OpenAsync(CancellationToken.None).ConfigureAwait(false);
         lock (_gate)
         {
-            _held.InsertRange(0, pending);
+            // Older than everything else: they were appended by an earlier run of the app.
+            foreach (var entry in pending)
+            {
+                _held.Add((Interlocked.Increment(ref _heldSequence), entry));
+            }
+        }
+    }
+
+    /// <summary>A send was cancelled while its append was under way: once the append is done, the message is recorded as failed, so no later run sends it.</summary>
+    private async Task ForgetAsync(Task append, string id)
+    {
+        await append.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (append.IsCompletedSuccessfully)
+        {
+            await CompleteAsync(id, OutboxOutcome.Failed).ConfigureAwait(false);
         }
     }
 
     /// <summary>Waits for the outcome and records it in the store; a stop keeps the message held for the next start.</summary>
     private async Task TrackAsync(OutboxEntry entry, OutboundMessage message, ValueTask outcome)
     {
+        // Registered before the first await (so before the outcome can be handled): a start waits for it once settling.
+        var settled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            _tracking.Add(message, settled.Task);
+        }
+
         try
         {
             await outcome.ConfigureAwait(false);
@@ -141,7 +210,7 @@ internal sealed class DurableOutbox : IAsyncDisposable
         {
             lock (_gate)
             {
-                _held.Add(entry);
+                _held.Add((message.Sequence, entry));
             }
 
             throw;
@@ -150,6 +219,15 @@ internal sealed class DurableOutbox : IAsyncDisposable
         {
             await CompleteAsync(message.Id!, OutboxOutcome.Failed).ConfigureAwait(false);
             throw;
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _tracking.Remove(message);
+            }
+
+            settled.SetResult();
         }
 
         await CompleteAsync(message.Id!, OutboxOutcome.Acknowledged).ConfigureAwait(false);
@@ -174,6 +252,10 @@ internal sealed class DurableOutbox : IAsyncDisposable
         try
         {
             await outcome.ConfigureAwait(false);
+        }
+        catch (MessageDeliveryException ex) when (ex.Reason == DeliveryFailureReason.ConnectionClosed)
+        {
+            return; // not an outcome: the run ended first, the message is held again and reported when it has one
         }
         catch (MessageDeliveryException ex)
         {

@@ -169,7 +169,10 @@ internal sealed class SocketSession : IAsyncDisposable
         await _receiveLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         Volatile.Read(ref _heartbeat)?.Dispose();
         _socket.Dispose();
-        _cts.Dispose();
+
+        // _cts is not disposed: End publishes the end before it cancels _cts, so the teardown that the end starts (this
+        // method, on another thread) can get here while End still has to cancel it. A source without a timer or linked
+        // tokens holds nothing that needs disposing.
     }
 
     private void OnDead(TimeSpan silence)

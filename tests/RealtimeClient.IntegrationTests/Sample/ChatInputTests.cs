@@ -90,6 +90,8 @@ public sealed class ChatInputTests
     [InlineData(new[] { "--serve", "70000" }, "--serve: '70000' is not a port (0 to 65535)")]
     [InlineData(new[] { "--max-message-bytes", "ten" }, "--max-message-bytes: 'ten' is not a number of bytes (16 or more)")]
     [InlineData(new[] { "--quit-wait", "-1" }, "--quit-wait: '-1' is not a number of seconds greater than 0")]
+    [InlineData(new[] { "--outbox", " " }, "--outbox: the file path must not be empty")]
+    [InlineData(new[] { "--outbox" }, "--outbox needs a value")]
     public void Bad_arguments_name_the_flag_and_the_value(string[] args, string expected)
     {
         Assert.False(ChatArguments.TryParse(args, out _, out var error));
@@ -104,6 +106,15 @@ public sealed class ChatInputTests
         Assert.Equal(64, parsed.MaxMessageBytes);
         Assert.Equal(0, parsed.ServePort);
         Assert.Equal(TimeSpan.FromSeconds(0.5), parsed.QuitWait);
+    }
+
+    [Fact]
+    public void The_outbox_is_a_file_path_and_none_by_default()
+    {
+        Assert.True(ChatArguments.TryParse(["--outbox", "lines.db"], out var parsed, out _));
+        Assert.Equal("lines.db", parsed.Outbox);
+        Assert.True(ChatArguments.TryParse([], out var none, out _));
+        Assert.Null(none.Outbox);
     }
 
     private sealed class RecordingPrompt : IPrompt

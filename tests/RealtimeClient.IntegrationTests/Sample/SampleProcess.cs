@@ -98,6 +98,14 @@ internal sealed class SampleProcess : IAsyncDisposable
         Assert.Equal(0, kill.ExitCode);
     }
 
+    /// <summary>Kills the sample at once with SIGKILL (no chance to clean up, as a crash) and waits until it is gone.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        using var timeout = new CancellationTokenSource(CapturedOutput.Timeout);
+        await _process.WaitForExitAsync(timeout.Token);
+    }
+
     /// <summary>Waits (bounded) for the sample to exit and returns its exit code.</summary>
     public async Task<int> ExitAsync()
     {
