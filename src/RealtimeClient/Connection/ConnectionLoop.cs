@@ -140,7 +140,10 @@ internal sealed class ConnectionLoop
         Log.ReconnectRequested(_logger);
         if (session is not null)
         {
-            session.End(new DisconnectInfo(DisconnectKind.ReconnectRequested));
+            // A polite close (1000, bounded, no wait for the answer); the session ends with ReconnectRequested once the frame
+            // is written. Ending it first would abort the socket (cancelling a receive does) before the frame could go out.
+            _ = session.CloseAsync(WebSocketCloseStatus.NormalClosure, "reconnecting", Min(_options.CloseTimeout, TimeSpan.FromSeconds(1)), waitForReply: false,
+                CancellationToken.None, DisconnectKind.ReconnectRequested);
         }
         else
         {
@@ -516,7 +519,7 @@ internal sealed class ConnectionLoop
 
         // Tear the socket down in the background, so the state says what happened without waiting for its loops to unwind
         // (a close answer or a drain is bounded by CloseTimeout); the next attempt waits for it.
-        run.Teardown = TeardownAsync(session, info);
+        run.Teardown = session.DisposeAsync().AsTask();
         if (run.StopReason is not null)
         {
             return null;
@@ -525,16 +528,6 @@ internal sealed class ConnectionLoop
         _requests.OnConnectionLost(info, _options.Requests.ResendOnReconnect);
         Log.ConnectionLost(_logger, info.UpTime.TotalMilliseconds, info.Cause, info.Exception);
         return info;
-    }
-
-    private async Task TeardownAsync(SocketSession session, DisconnectInfo info)
-    {
-        if (info.Kind == DisconnectKind.ReconnectRequested)
-        {
-            await session.CloseAsync(WebSocketCloseStatus.NormalClosure, "reconnecting", Min(_options.CloseTimeout, TimeSpan.FromSeconds(1)), waitForReply: false, CancellationToken.None).ConfigureAwait(false);
-        }
-
-        await session.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>A socket that never became connected: detach and dispose it.</summary>

@@ -36,7 +36,7 @@ internal sealed class SocketSession : IAsyncDisposable
     private Heartbeat? _heartbeat;
     private Task _receiveLoop = Task.CompletedTask;
     private DateTimeOffset _connectedAt;
-    private volatile bool _closingByClient;
+    private volatile DisconnectInfo? _closingAs; // set when the client starts its own close: how the session ends then
     private volatile bool _abortedByUs;
 
     public SocketSession(long id, WebSocket socket, SessionSettings settings, TimeProvider time, ILogger logger, InboundPipeline inbound, IEnvelopeFormat format, SemaphoreSlim writeLock)
@@ -102,7 +102,7 @@ internal sealed class SocketSession : IAsyncDisposable
     }
 
     /// <summary>A write failed: the session ends with the write's cause.</summary>
-    public void FailWrite(Exception ex) => End(new DisconnectInfo(DisconnectKind.ConnectionLost)
+    public void FailWrite(Exception ex) => End(_closingAs ?? new DisconnectInfo(DisconnectKind.ConnectionLost)
     {
         Exception = ex,
         SocketError = TransportFailure.FindSocketError(ex),
@@ -120,19 +120,23 @@ internal sealed class SocketSession : IAsyncDisposable
     }
 
     /// <summary>
-    /// The app's close: sends a close frame (waiting up to <paramref name="bound"/> for a write under way to finish) and,
-    /// with <paramref name="waitForReply"/>, waits for the server's answer within the same bound; then aborts. Never throws.
+    /// The client's own close: sends a close frame (waiting up to <paramref name="bound"/> for a write under way to finish)
+    /// and, with <paramref name="waitForReply"/>, waits for the server's answer within the same bound; then aborts. The
+    /// session ends as <paramref name="endAs"/>: without <paramref name="waitForReply"/> as soon as the frame is written
+    /// (still under the write lock, so nothing is written after it), otherwise once the answer came or the bound passed.
+    /// A failure of the socket meanwhile is part of this close, not a loss. Never throws.
     /// </summary>
-    public async Task CloseAsync(WebSocketCloseStatus status, string description, TimeSpan bound, bool waitForReply, CancellationToken cancellationToken)
+    public async Task CloseAsync(WebSocketCloseStatus status, string description, TimeSpan bound, bool waitForReply, CancellationToken cancellationToken, DisconnectKind endAs = DisconnectKind.ClosedByClient)
     {
-        _closingByClient = true;
+        var ending = new DisconnectInfo(endAs) { CloseStatus = status };
+        _closingAs ??= ending;
         using var timeout = new CancellationTokenSource(bound, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try
         {
             if (!HasEnded && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
-                await SendCloseFrameAsync(status, description, linked.Token).ConfigureAwait(false);
+                await SendCloseFrameAsync(status, description, linked.Token, waitForReply ? null : ending).ConfigureAwait(false);
                 if (waitForReply)
                 {
                     await _receiveLoop.WaitAsync(linked.Token).ConfigureAwait(false);
@@ -149,7 +153,7 @@ internal sealed class SocketSession : IAsyncDisposable
         }
         finally
         {
-            End(new DisconnectInfo(DisconnectKind.ClosedByClient) { CloseStatus = status });
+            End(ending);
             Abort();
         }
     }
@@ -285,7 +289,8 @@ internal sealed class SocketSession : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            End(ClassifyReceiveFailure(ex));
+            // While the client closes, the socket failing (its close write cut short by the bound, say) is that close.
+            End(_closingAs ?? ClassifyReceiveFailure(ex));
         }
         finally
         {
@@ -324,9 +329,9 @@ internal sealed class SocketSession : IAsyncDisposable
     {
         var status = _socket.CloseStatus;
         Log.ServerClosed(_logger, status);
-        if (_closingByClient)
+        if (_closingAs is { } closing)
         {
-            End(new DisconnectInfo(DisconnectKind.ClosedByClient) { CloseStatus = status, CloseDescription = _socket.CloseStatusDescription });
+            End(closing with { CloseStatus = status, CloseDescription = _socket.CloseStatusDescription });
             return;
         }
 
@@ -374,13 +379,20 @@ internal sealed class SocketSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Writes a close frame under the write lock, so it never interleaves with a message being written.</summary>
-    private async Task SendCloseFrameAsync(WebSocketCloseStatus status, string? description, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes a close frame under the write lock, so it never interleaves with a message being written; with
+    /// <paramref name="endWith"/>, the session ends before the lock is released, so no message is written after the frame.
+    /// </summary>
+    private async Task SendCloseFrameAsync(WebSocketCloseStatus status, string? description, CancellationToken cancellationToken, DisconnectInfo? endWith = null)
     {
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await _socket.CloseOutputAsync(status, description, cancellationToken).ConfigureAwait(false);
+            if (endWith is not null)
+            {
+                End(endWith);
+            }
         }
         finally
         {
