@@ -81,8 +81,12 @@ internal sealed class OutboundChannel : IDisposable
         }
 
         pumpCts?.Cancel();
-        using (var bound = new CancellationTokenSource(grace, _time))
+
+        // A free lock is taken at once, whatever the grace: with no write under way there is nothing to wait for (nor to
+        // abort; a zero grace must not abort a socket that is about to get its close frame).
+        if (!_writeLock.Wait(0, CancellationToken.None))
         {
+            using var bound = new CancellationTokenSource(grace, _time);
             try
             {
                 await _writeLock.WaitAsync(bound.Token).ConfigureAwait(false);
