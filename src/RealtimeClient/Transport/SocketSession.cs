@@ -38,6 +38,7 @@ internal sealed class SocketSession : IAsyncDisposable
     private DateTimeOffset _connectedAt;
     private volatile DisconnectInfo? _closingAs; // set when the client starts its own close: how the session ends then
     private volatile bool _abortedByUs;
+    private int _closeFrames; // close frames of this session waiting for the write lock or being written
 
     public SocketSession(long id, WebSocket socket, SessionSettings settings, TimeProvider time, ILogger logger, InboundPipeline inbound, IEnvelopeFormat format, SemaphoreSlim writeLock)
     {
@@ -66,6 +67,13 @@ internal sealed class SocketSession : IAsyncDisposable
     public bool HasEnded => _ended.Task.IsCompleted;
 
     public MessageWaiters Waiters { get; } = new();
+
+    /// <summary>
+    /// Whether the session is writing one of its own close frames (or waiting for the write lock to): the answer to the
+    /// server's close, its close after a protocol error, the app's close. Such a write is bounded by the session, which
+    /// aborts the socket itself when the bound passes.
+    /// </summary>
+    public bool IsWritingCloseFrame => Volatile.Read(ref _closeFrames) > 0;
 
     /// <summary>How long the session has been connected (zero before the hook finished).</summary>
     public TimeSpan UpTime => _connectedAt == default ? TimeSpan.Zero : _time.GetUtcNow() - _connectedAt;
@@ -375,7 +383,9 @@ internal sealed class SocketSession : IAsyncDisposable
         }
         catch (Exception ex) when (TransportFailure.IsSocketFailure(ex))
         {
-            // The close frame and the drain are a courtesy; the socket is aborted either way.
+            // The close frame and the drain are a courtesy, bounded: past the bound (or on a failure) the socket is aborted
+            // now, which also ends a write the close frame was waiting behind.
+            Abort();
         }
     }
 
@@ -385,18 +395,28 @@ internal sealed class SocketSession : IAsyncDisposable
     /// </summary>
     private async Task SendCloseFrameAsync(WebSocketCloseStatus status, string? description, CancellationToken cancellationToken, DisconnectInfo? endWith = null)
     {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // Counted before the lock is taken, so whoever finds the lock held while this count is set knows the holder (or the
+        // next in line) is this bounded close frame.
+        Interlocked.Increment(ref _closeFrames);
         try
         {
-            await _socket.CloseOutputAsync(status, description, cancellationToken).ConfigureAwait(false);
-            if (endWith is not null)
+            await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
             {
-                End(endWith);
+                await _socket.CloseOutputAsync(status, description, cancellationToken).ConfigureAwait(false);
+                if (endWith is not null)
+                {
+                    End(endWith);
+                }
+            }
+            finally
+            {
+                _writeLock.Release();
             }
         }
         finally
         {
-            _writeLock.Release();
+            Interlocked.Decrement(ref _closeFrames);
         }
     }
 }
