@@ -39,6 +39,7 @@ internal sealed class SocketSession : IAsyncDisposable
     private volatile DisconnectInfo? _closingAs; // set when the client starts its own close: how the session ends then
     private volatile bool _abortedByUs;
     private int _closeFrames; // close frames of this session waiting for the write lock or being written
+    private int _ending; // set once, by the first End
 
     public SocketSession(long id, WebSocket socket, SessionSettings settings, TimeProvider time, ILogger logger, InboundPipeline inbound, IEnvelopeFormat format, SemaphoreSlim writeLock)
     {
@@ -87,25 +88,31 @@ internal sealed class SocketSession : IAsyncDisposable
         _connectedAt = _time.GetUtcNow();
         var heartbeat = new Heartbeat(_settings.Heartbeat, _time, send, OnDead);
         heartbeat.Touch();
-        Volatile.Write(ref _heartbeat, heartbeat);
+        Interlocked.Exchange(ref _heartbeat, heartbeat); // a full fence: End either sees this heartbeat or we see its flag
         heartbeat.Start();
-        if (HasEnded)
+        if (Volatile.Read(ref _ending) != 0)
         {
             heartbeat.Dispose();
         }
     }
 
-    /// <summary>Ends the session with <paramref name="info"/> unless it already ended; false if it had.</summary>
+    /// <summary>
+    /// Ends the session with <paramref name="info"/> unless it already ended (or is ending); false if it had. Everything the
+    /// end stops is stopped before <see cref="Ended"/> completes, so whoever awaits it (the teardown that disposes this
+    /// session) runs after.
+    /// </summary>
     public bool End(DisconnectInfo info)
     {
-        if (!_ended.TrySetResult(info with { UpTime = UpTime }))
+        if (Interlocked.Exchange(ref _ending, 1) != 0)
         {
             return false;
         }
 
+        var ended = info with { UpTime = UpTime };
         Volatile.Read(ref _heartbeat)?.Dispose();
         Waiters.FailAll(info);
         _cts.Cancel();
+        _ended.TrySetResult(ended);
         return true;
     }
 
@@ -170,7 +177,8 @@ internal sealed class SocketSession : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         End(new DisconnectInfo(DisconnectKind.ConnectionLost) { Exception = new ObjectDisposedException(nameof(SocketSession)) });
-        if (!_abortedByUs && _ended.Task.Result.Kind is DisconnectKind.ServerClosed or DisconnectKind.MessageTooLarge)
+        var ended = await _ended.Task.ConfigureAwait(false); // set by this End or by one still finishing on another thread
+        if (!_abortedByUs && ended.Kind is DisconnectKind.ServerClosed or DisconnectKind.MessageTooLarge)
         {
             // The receive loop is answering the server's close, or closing with 1009 and draining, both bounded: aborting
             // now would cut that off and the server would never learn why.
