@@ -367,6 +367,45 @@ public sealed class StopAndDisposeTests
     }
 
     [Fact]
+    public async Task DisposeAsync_does_not_wait_for_the_answer_to_a_server_close_the_socket_cannot_take()
+    {
+        var h = new Harness(o => o with { CloseTimeout = TimeSpan.FromSeconds(30) });
+        var server = await h.StartAndAcceptAsync();
+        server.BlockClientWrites();
+        _ = server.CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "restarting");
+        await h.NextState(ConnectionState.Reconnecting);
+        await server.ClientWriteBlocked.Safe(); // the client's answer waits on the socket, for up to CloseTimeout
+        var before = h.Clock.GetUtcNow();
+
+        await h.Connection.DisposeAsync().Safe();
+
+        Assert.Equal(before, h.Clock.GetUtcNow());
+        await server.ClientDisconnected.Safe();
+        Assert.Equal(CloseReason.Disposed, h.States.Values[^1].CloseReason);
+        await h.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task StopAsync_lets_the_answer_to_a_server_close_finish_within_CloseTimeout()
+    {
+        var closeTimeout = TimeSpan.FromSeconds(30);
+        await using var h = new Harness(o => o with { CloseTimeout = closeTimeout });
+        var server = await h.StartAndAcceptAsync();
+        server.BlockClientWrites();
+        _ = server.CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "restarting");
+        await h.NextState(ConnectionState.Reconnecting);
+        await server.ClientWriteBlocked.Safe();
+
+        var stop = h.Connection.StopAsync();
+        await h.Clock.WaitForTimerAsync(d => d == closeTimeout).Safe();
+        Assert.False(stop.IsCompleted);
+        h.Clock.Advance(closeTimeout);
+
+        await stop.Safe();
+        await server.ClientDisconnected.Safe();
+    }
+
+    [Fact]
     public async Task DisposeAsync_sends_its_close_frame_without_waiting_for_the_answer()
     {
         var h = new Harness();
