@@ -140,7 +140,10 @@ internal sealed class ConnectionLoop
         Log.ReconnectRequested(_logger);
         if (session is not null)
         {
-            session.End(new DisconnectInfo(DisconnectKind.ReconnectRequested));
+            // A polite close (1000, bounded, no wait for the answer); the session ends with ReconnectRequested once the frame
+            // is written. Ending it first would abort the socket (cancelling a receive does) before the frame could go out.
+            _ = session.CloseAsync(WebSocketCloseStatus.NormalClosure, "reconnecting", Min(_options.CloseTimeout, TimeSpan.FromSeconds(1)), waitForReply: false,
+                CancellationToken.None, DisconnectKind.ReconnectRequested);
         }
         else
         {
@@ -188,9 +191,17 @@ internal sealed class ConnectionLoop
         var bound = dispose ? Min(_options.CloseTimeout, TimeSpan.FromSeconds(1)) : _options.CloseTimeout;
         _queue.Close(DeliveryFailureReason.ConnectionClosed);
         SocketSession? session;
+        SocketSession? tearingDown;
         lock (_gate)
         {
             session = run.Session;
+            tearingDown = run.TearingDown;
+        }
+
+        if (dispose)
+        {
+            // Nor does a dispose wait for an ended socket still answering the server's close (bounded by CloseTimeout).
+            tearingDown?.Abort();
         }
 
         if (session is not null)
@@ -511,12 +522,13 @@ internal sealed class ConnectionLoop
         {
             run.Connected = false;
             run.Session = null;
+            run.TearingDown = session;
             run.LastDisconnect = info;
         }
 
         // Tear the socket down in the background, so the state says what happened without waiting for its loops to unwind
-        // (a close answer or a drain is bounded by CloseTimeout); the next attempt waits for it.
-        run.Teardown = TeardownAsync(session, info);
+        // (a close answer or a drain is bounded by CloseTimeout); the next attempt waits for it, a dispose cuts it short.
+        run.Teardown = session.DisposeAsync().AsTask();
         if (run.StopReason is not null)
         {
             return null;
@@ -525,16 +537,6 @@ internal sealed class ConnectionLoop
         _requests.OnConnectionLost(info, _options.Requests.ResendOnReconnect);
         Log.ConnectionLost(_logger, info.UpTime.TotalMilliseconds, info.Cause, info.Exception);
         return info;
-    }
-
-    private async Task TeardownAsync(SocketSession session, DisconnectInfo info)
-    {
-        if (info.Kind == DisconnectKind.ReconnectRequested)
-        {
-            await session.CloseAsync(WebSocketCloseStatus.NormalClosure, "reconnecting", Min(_options.CloseTimeout, TimeSpan.FromSeconds(1)), waitForReply: false, CancellationToken.None).ConfigureAwait(false);
-        }
-
-        await session.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>A socket that never became connected: detach and dispose it.</summary>
@@ -690,6 +692,9 @@ internal sealed class ConnectionLoop
 
         public SocketSession? StoppingSession { get; set; }
 
+        /// <summary>The last socket that ended, torn down in the background (it may still be answering the server's close).</summary>
+        public SocketSession? TearingDown { get; set; }
+
         public bool Connected { get; set; }
 
         public bool InAttempt { get; set; }
@@ -745,7 +750,11 @@ internal sealed class ConnectionLoop
             return new TokenRequest(LastDisconnect is null ? TokenRequestReason.FirstConnect : TokenRequestReason.Reconnect, attempt);
         }
 
-        public void AbortSession() => (StoppingSession ?? Session)?.Abort();
+        public void AbortSession()
+        {
+            (StoppingSession ?? Session)?.Abort();
+            TearingDown?.Abort();
+        }
     }
 
     /// <summary>The connect step of an attempt failed, with its cause.</summary>

@@ -40,6 +40,7 @@ internal static class OptionsValidator
         if (NotNull(errors, "Dispatch", o.Dispatch))
         {
             Positive(errors, "Dispatch.BufferCapacity", o.Dispatch.BufferCapacity);
+            Defined(errors, "Dispatch.Overflow", o.Dispatch.Overflow);
         }
 
         return errors;
@@ -115,7 +116,8 @@ internal static class OptionsValidator
             return;
         }
 
-        NotEmpty(errors, "Authentication.HeaderName", a!.HeaderName);
+        Defined(errors, "Authentication.Placement", a!.Placement);
+        NotEmpty(errors, "Authentication.HeaderName", a.HeaderName);
         NotNull(errors, "Authentication.HeaderValuePrefix", a.HeaderValuePrefix);
         NotEmpty(errors, "Authentication.QueryParameterName", a.QueryParameterName);
         CloseCodes(errors, "Authentication.RefreshTokenOnCloseStatuses", a.RefreshTokenOnCloseStatuses);
@@ -182,10 +184,7 @@ internal static class OptionsValidator
             errors.Add($"Queue.MaxBytes must be at least 1 (was {q.MaxBytes.ToString(CultureInfo.InvariantCulture)}).");
         }
 
-        if (!Enum.IsDefined(q.Overflow))
-        {
-            errors.Add($"Queue.Overflow is not a defined QueueOverflow value (was {(int)q.Overflow}).");
-        }
+        Defined(errors, "Queue.Overflow", q.Overflow);
     }
 
     private static void ValidateAcknowledgements(AcknowledgementOptions? a, List<string> errors)
@@ -201,6 +200,7 @@ internal static class OptionsValidator
         NotEmpty(errors, "Acknowledgements.RejectionMessagePath", a.RejectionMessagePath);
         Positive(errors, "Acknowledgements.MaxInFlight", a.MaxInFlight);
         Duration(errors, "Acknowledgements.AckTimeout", a.AckTimeout, allowZero: false);
+        Defined(errors, "Acknowledgements.OnAckTimeout", a.OnAckTimeout);
         Positive(errors, "Acknowledgements.DeduplicationWindow", a.DeduplicationWindow);
         if (a.InboundIdPath is { Length: 0 })
         {
@@ -217,6 +217,15 @@ internal static class OptionsValidator
         }
 
         return true;
+    }
+
+    private static void Defined<T>(List<string> errors, string name, T value)
+        where T : struct, Enum
+    {
+        if (!Enum.IsDefined(value))
+        {
+            errors.Add($"{name} is not a defined {typeof(T).Name} value (was {value.ToString("D")}).");
+        }
     }
 
     private static void NotEmpty(List<string> errors, string name, string? value)

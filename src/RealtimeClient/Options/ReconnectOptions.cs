@@ -27,7 +27,10 @@ public sealed record ReconnectOptions
     /// </summary>
     public TimeSpan MinimumUptime { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long one attempt (socket handshake plus the on-connected hook) may take (default: 10 s).</summary>
+    /// <summary>
+    /// How long the connect step of one attempt (the token provider, the socket handshake and the on-connected hook) may take
+    /// (default: 10 s), also when one of them ignores its cancellation token.
+    /// </summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>

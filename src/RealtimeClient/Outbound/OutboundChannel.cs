@@ -81,20 +81,36 @@ internal sealed class OutboundChannel : IDisposable
         }
 
         pumpCts?.Cancel();
-        using (var bound = new CancellationTokenSource(grace, _time))
+
+        // A free lock is taken at once, whatever the grace: with no write under way there is nothing to wait for (nor to
+        // abort; a zero grace must not abort a socket that is about to get its close frame).
+        var held = _writeLock.Wait(0, CancellationToken.None);
+        if (!held)
         {
+            using var bound = new CancellationTokenSource(grace, _time);
             try
             {
                 await _writeLock.WaitAsync(bound.Token).ConfigureAwait(false);
+                held = true;
+            }
+            catch (OperationCanceledException) when (session is { IsWritingCloseFrame: true })
+            {
+                // The session is writing its own close frame (answering the server's close, closing after a protocol
+                // error): no data write is under way but the one it may wait behind, and the session's own bound ends
+                // both. Aborting here would cut the close off and the server would never learn why.
             }
             catch (OperationCanceledException)
             {
                 session?.Abort(); // the write under way fails now, and gives the lock back
                 await _writeLock.WaitAsync().ConfigureAwait(false);
+                held = true;
             }
         }
 
-        _writeLock.Release();
+        if (held)
+        {
+            _writeLock.Release();
+        }
         await pump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         pumpCts?.Dispose();
         _queue.Detach(ended);

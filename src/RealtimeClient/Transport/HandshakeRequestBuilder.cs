@@ -20,7 +20,8 @@ internal sealed class HandshakeRequestBuilder(RealtimeOptions options)
             string? token;
             try
             {
-                token = await provider(tokenRequest, cancellationToken).ConfigureAwait(false);
+                // WaitAsync: a provider that ignores its token is still bounded by the connect timeout (and a stop).
+                token = await provider(tokenRequest, cancellationToken).AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {

@@ -36,8 +36,10 @@ internal sealed class SocketSession : IAsyncDisposable
     private Heartbeat? _heartbeat;
     private Task _receiveLoop = Task.CompletedTask;
     private DateTimeOffset _connectedAt;
-    private volatile bool _closingByClient;
+    private volatile DisconnectInfo? _closingAs; // set when the client starts its own close: how the session ends then
     private volatile bool _abortedByUs;
+    private int _closeFrames; // close frames of this session waiting for the write lock or being written
+    private int _ending; // set once, by the first End
 
     public SocketSession(long id, WebSocket socket, SessionSettings settings, TimeProvider time, ILogger logger, InboundPipeline inbound, IEnvelopeFormat format, SemaphoreSlim writeLock)
     {
@@ -67,6 +69,13 @@ internal sealed class SocketSession : IAsyncDisposable
 
     public MessageWaiters Waiters { get; } = new();
 
+    /// <summary>
+    /// Whether the session is writing one of its own close frames (or waiting for the write lock to): the answer to the
+    /// server's close, its close after a protocol error, the app's close. Such a write is bounded by the session, which
+    /// aborts the socket itself when the bound passes.
+    /// </summary>
+    public bool IsWritingCloseFrame => Volatile.Read(ref _closeFrames) > 0;
+
     /// <summary>How long the session has been connected (zero before the hook finished).</summary>
     public TimeSpan UpTime => _connectedAt == default ? TimeSpan.Zero : _time.GetUtcNow() - _connectedAt;
 
@@ -79,30 +88,36 @@ internal sealed class SocketSession : IAsyncDisposable
         _connectedAt = _time.GetUtcNow();
         var heartbeat = new Heartbeat(_settings.Heartbeat, _time, send, OnDead);
         heartbeat.Touch();
-        Volatile.Write(ref _heartbeat, heartbeat);
+        Interlocked.Exchange(ref _heartbeat, heartbeat); // a full fence: End either sees this heartbeat or we see its flag
         heartbeat.Start();
-        if (HasEnded)
+        if (Volatile.Read(ref _ending) != 0)
         {
             heartbeat.Dispose();
         }
     }
 
-    /// <summary>Ends the session with <paramref name="info"/> unless it already ended; false if it had.</summary>
+    /// <summary>
+    /// Ends the session with <paramref name="info"/> unless it already ended (or is ending); false if it had. Everything the
+    /// end stops is stopped before <see cref="Ended"/> completes, so whoever awaits it (the teardown that disposes this
+    /// session) runs after.
+    /// </summary>
     public bool End(DisconnectInfo info)
     {
-        if (!_ended.TrySetResult(info with { UpTime = UpTime }))
+        if (Interlocked.Exchange(ref _ending, 1) != 0)
         {
             return false;
         }
 
+        var ended = info with { UpTime = UpTime };
         Volatile.Read(ref _heartbeat)?.Dispose();
         Waiters.FailAll(info);
         _cts.Cancel();
+        _ended.TrySetResult(ended);
         return true;
     }
 
     /// <summary>A write failed: the session ends with the write's cause.</summary>
-    public void FailWrite(Exception ex) => End(new DisconnectInfo(DisconnectKind.ConnectionLost)
+    public void FailWrite(Exception ex) => End(_closingAs ?? new DisconnectInfo(DisconnectKind.ConnectionLost)
     {
         Exception = ex,
         SocketError = TransportFailure.FindSocketError(ex),
@@ -120,19 +135,23 @@ internal sealed class SocketSession : IAsyncDisposable
     }
 
     /// <summary>
-    /// The app's close: sends a close frame (waiting up to <paramref name="bound"/> for a write under way to finish) and,
-    /// with <paramref name="waitForReply"/>, waits for the server's answer within the same bound; then aborts. Never throws.
+    /// The client's own close: sends a close frame (waiting up to <paramref name="bound"/> for a write under way to finish)
+    /// and, with <paramref name="waitForReply"/>, waits for the server's answer within the same bound; then aborts. The
+    /// session ends as <paramref name="endAs"/>: without <paramref name="waitForReply"/> as soon as the frame is written
+    /// (still under the write lock, so nothing is written after it), otherwise once the answer came or the bound passed.
+    /// A failure of the socket meanwhile is part of this close, not a loss. Never throws.
     /// </summary>
-    public async Task CloseAsync(WebSocketCloseStatus status, string description, TimeSpan bound, bool waitForReply, CancellationToken cancellationToken)
+    public async Task CloseAsync(WebSocketCloseStatus status, string description, TimeSpan bound, bool waitForReply, CancellationToken cancellationToken, DisconnectKind endAs = DisconnectKind.ClosedByClient)
     {
-        _closingByClient = true;
+        var ending = new DisconnectInfo(endAs) { CloseStatus = status };
+        _closingAs ??= ending;
         using var timeout = new CancellationTokenSource(bound, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try
         {
             if (!HasEnded && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
-                await SendCloseFrameAsync(status, description, linked.Token).ConfigureAwait(false);
+                await SendCloseFrameAsync(status, description, linked.Token, waitForReply ? null : ending).ConfigureAwait(false);
                 if (waitForReply)
                 {
                     await _receiveLoop.WaitAsync(linked.Token).ConfigureAwait(false);
@@ -149,7 +168,7 @@ internal sealed class SocketSession : IAsyncDisposable
         }
         finally
         {
-            End(new DisconnectInfo(DisconnectKind.ClosedByClient) { CloseStatus = status });
+            End(ending);
             Abort();
         }
     }
@@ -158,7 +177,8 @@ internal sealed class SocketSession : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         End(new DisconnectInfo(DisconnectKind.ConnectionLost) { Exception = new ObjectDisposedException(nameof(SocketSession)) });
-        if (!_abortedByUs && _ended.Task.Result.Kind is DisconnectKind.ServerClosed or DisconnectKind.MessageTooLarge)
+        var ended = await _ended.Task.ConfigureAwait(false); // set by this End or by one still finishing on another thread
+        if (!_abortedByUs && ended.Kind is DisconnectKind.ServerClosed or DisconnectKind.MessageTooLarge)
         {
             // The receive loop is answering the server's close, or closing with 1009 and draining, both bounded: aborting
             // now would cut that off and the server would never learn why.
@@ -288,7 +308,8 @@ internal sealed class SocketSession : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            End(ClassifyReceiveFailure(ex));
+            // While the client closes, the socket failing (its close write cut short by the bound, say) is that close.
+            End(_closingAs ?? ClassifyReceiveFailure(ex));
         }
         finally
         {
@@ -327,9 +348,9 @@ internal sealed class SocketSession : IAsyncDisposable
     {
         var status = _socket.CloseStatus;
         Log.ServerClosed(_logger, status);
-        if (_closingByClient)
+        if (_closingAs is { } closing)
         {
-            End(new DisconnectInfo(DisconnectKind.ClosedByClient) { CloseStatus = status, CloseDescription = _socket.CloseStatusDescription });
+            End(closing with { CloseStatus = status, CloseDescription = _socket.CloseStatusDescription });
             return;
         }
 
@@ -373,21 +394,40 @@ internal sealed class SocketSession : IAsyncDisposable
         }
         catch (Exception ex) when (TransportFailure.IsSocketFailure(ex))
         {
-            // The close frame and the drain are a courtesy; the socket is aborted either way.
+            // The close frame and the drain are a courtesy, bounded: past the bound (or on a failure) the socket is aborted
+            // now, which also ends a write the close frame was waiting behind.
+            Abort();
         }
     }
 
-    /// <summary>Writes a close frame under the write lock, so it never interleaves with a message being written.</summary>
-    private async Task SendCloseFrameAsync(WebSocketCloseStatus status, string? description, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes a close frame under the write lock, so it never interleaves with a message being written; with
+    /// <paramref name="endWith"/>, the session ends before the lock is released, so no message is written after the frame.
+    /// </summary>
+    private async Task SendCloseFrameAsync(WebSocketCloseStatus status, string? description, CancellationToken cancellationToken, DisconnectInfo? endWith = null)
     {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // Counted before the lock is taken, so whoever finds the lock held while this count is set knows the holder (or the
+        // next in line) is this bounded close frame.
+        Interlocked.Increment(ref _closeFrames);
         try
         {
-            await _socket.CloseOutputAsync(status, description, cancellationToken).ConfigureAwait(false);
+            await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _socket.CloseOutputAsync(status, description, cancellationToken).ConfigureAwait(false);
+                if (endWith is not null)
+                {
+                    End(endWith);
+                }
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
         }
         finally
         {
-            _writeLock.Release();
+            Interlocked.Decrement(ref _closeFrames);
         }
     }
 }
