@@ -496,6 +496,7 @@ internal sealed class ConnectionLoop
             else
             {
                 run.Connected = true;
+                run.HandshakeAccepted();
                 _everConnected = true;
                 _outbound.StartFlushing(session);
                 session.MarkConnected(bytes => _outbound.WriteNowAsync(bytes, MessageKind.Text, CancellationToken.None));
@@ -714,6 +715,8 @@ internal sealed class ConnectionLoop
 
         public bool TokenRefreshed { get; private set; }
 
+        private bool RefusedAtHandshake { get; set; }
+
         public Task Teardown { get; set; } = Task.CompletedTask;
 
         public NetworkAvailabilityChangedEventHandler? NetworkHandler { get; set; }
@@ -736,7 +739,21 @@ internal sealed class ConnectionLoop
         public void RefuseToken(DisconnectInfo refusal)
         {
             TokenRefreshed = true;
+            RefusedAtHandshake = refusal.Kind == DisconnectKind.HandshakeRejected;
             Refusal = refusal;
+        }
+
+        /// <summary>
+        /// A socket opened. A token refreshed after a refused handshake has just been accepted, so a later refusal is a new
+        /// one that may be refreshed again; a token refused by a close code is trusted only once the connection stays up.
+        /// </summary>
+        public void HandshakeAccepted()
+        {
+            if (RefusedAtHandshake)
+            {
+                TokenRefreshed = false;
+                RefusedAtHandshake = false;
+            }
         }
 
         public TokenRequest NextTokenRequest(int attempt)

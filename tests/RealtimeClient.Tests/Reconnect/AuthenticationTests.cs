@@ -102,6 +102,28 @@ public sealed class AuthenticationTests
     }
 
     [Fact]
+    public async Task A_refreshed_token_the_handshake_accepted_may_be_refreshed_again_after_a_short_connection()
+    {
+        // Found by the fault-injection suite: 401, refresh, connected, dropped within MinimumUptime by a network fault,
+        // then another 401 (the token was revoked again). The refreshed token WAS accepted, so the second refusal is a new
+        // one and deserves its own refresh, not AuthenticationFailed.
+        var provider = new RecordingProvider();
+        await using var h = new Harness(o => o with { Authentication = new AuthenticationOptions { TokenProvider = provider.GetTokenAsync } });
+        h.Server.EnqueueHandshake(Handshake.Refuse(HttpStatusCode.Unauthorized));
+        h.Connection.Start();
+        var first = await h.ReconnectAsync();
+
+        first.Abort(); // a fault, long before MinimumUptime
+        h.Server.EnqueueHandshake(Handshake.Refuse(HttpStatusCode.Unauthorized));
+        await h.AdvanceByRetryDelayAsync(await h.States.SkipToAsync(s => s.Current == ConnectionState.Reconnecting)); // the retry after the drop: 401
+        await h.ReconnectAsync(); // the retry after the second 401, with a fresh token
+
+        Assert.Equal(ConnectionState.Connected, h.Connection.State);
+        Assert.Equal(2, provider.Requests.Count(r => r.Reason == TokenRequestReason.TokenRefused));
+        Assert.DoesNotContain(h.States.Values, s => s.CloseReason == CloseReason.AuthenticationFailed);
+    }
+
+    [Fact]
     public async Task The_refresh_keeps_working_when_the_app_sets_its_own_reconnect_policy()
     {
         var policy = Substitute.For<IReconnectPolicy>();
