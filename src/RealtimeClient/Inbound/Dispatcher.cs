@@ -40,6 +40,8 @@ internal sealed class Dispatcher : IAsyncDisposable
     private volatile Dictionary<string, TypedRoute[]> _routes = new(StringComparer.Ordinal);
     private bool _completed; // under _gate
     private bool _dispatching; // under _gate: a message is being delivered (subscribers may be running)
+    private DispatchItem _current; // the message being delivered: set and cleared by the dispatch loop, for failure reports
+    private bool _hasCurrent;
 
     public Dispatcher(DispatchOptions options, IEnvelopeFormat format, IPayloadSerializer serializer, IEnumerable<string> engineTypes, ErrorReporter errors, ILogger logger)
     {
@@ -49,9 +51,9 @@ internal sealed class Dispatcher : IAsyncDisposable
         _errors = errors;
         _logger = logger;
         _engineTypes = new HashSet<string>(engineTypes, StringComparer.Ordinal);
-        _raw = new EventStream<InboundMessage>(MessagesStream, errors.ObserverFailed);
-        _envelopes = new EventStream<Envelope>("Envelopes", errors.ObserverFailed);
-        _unhandled = new EventStream<Envelope>("Unhandled", errors.ObserverFailed);
+        _raw = new EventStream<InboundMessage>(MessagesStream, ObserverFailed);
+        _envelopes = new EventStream<Envelope>("Envelopes", ObserverFailed);
+        _unhandled = new EventStream<Envelope>("Unhandled", ObserverFailed);
         _channel = Channel.CreateBounded<DispatchItem>(
             new BoundedChannelOptions(options.BufferCapacity)
             {
@@ -169,7 +171,7 @@ internal sealed class Dispatcher : IAsyncDisposable
                 }
             }
 
-            var route = new TypedRoute<T>(type, new EventStream<T>($"On<{typeof(T).Name}>(\"{type}\")", _errors.ObserverFailed));
+            var route = new TypedRoute<T>(type, new EventStream<T>($"On<{typeof(T).Name}>(\"{type}\")", ObserverFailed));
             if (_completed)
             {
                 route.Stream.CompleteNow();
@@ -234,6 +236,8 @@ internal sealed class Dispatcher : IAsyncDisposable
                             _dispatching = true;
                         }
 
+                        _current = item;
+                        _hasCurrent = true;
                         await DispatchAsync(item).ConfigureAwait(false);
                     }
 #pragma warning disable CA1031 // The loop must outlive any bug in one message's dispatch.
@@ -245,6 +249,8 @@ internal sealed class Dispatcher : IAsyncDisposable
                     }
                     finally
                     {
+                        _hasCurrent = false;
+                        _current = default;
                         lock (_gate)
                         {
                             _dispatching = false;
@@ -380,6 +386,10 @@ internal sealed class Dispatcher : IAsyncDisposable
         _envelopes.CompleteNow();
         _unhandled.CompleteNow();
     }
+
+    /// <summary>An observer threw: reported with an excerpt of the message it was given (observers run while it is dispatched).</summary>
+    private void ObserverFailed(string stream, Exception exception) =>
+        _errors.ObserverFailed(stream, exception, _hasCurrent ? _current.Excerpt() : null);
 
     private void ReportDecodeFailed(string reason, Exception? exception, DispatchItem item)
     {
