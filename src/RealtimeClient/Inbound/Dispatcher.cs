@@ -77,6 +77,9 @@ internal sealed class Dispatcher : IAsyncDisposable
     /// <summary>How many messages wait in the buffer.</summary>
     public int Pending => _channel.Reader.Count;
 
+    /// <summary>Completes when the dispatch loop has ended and every stream has completed.</summary>
+    public Task Completion => _loop;
+
     /// <summary>
     /// Called by the receive loop for every complete message; takes ownership of its bytes in every case. Under
     /// <see cref="DispatchOverflow.Wait"/> it waits for room (honouring <paramref name="ct"/>); under
@@ -302,9 +305,8 @@ internal sealed class Dispatcher : IAsyncDisposable
         {
             header = known;
         }
-        else if (!_format.TryReadHeader(item.Span, out header, out var failure))
+        else if (!TryReadHeader(item, out header))
         {
-            ReportDecodeFailed(failure, null, item);
             return;
         }
 
@@ -343,6 +345,29 @@ internal sealed class Dispatcher : IAsyncDisposable
         {
             await _unhandled.PublishAsync(envelope).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Reads the envelope; a message that is not one, or a format that throws, is reported as a decode failure.</summary>
+    private bool TryReadHeader(DispatchItem item, out EnvelopeHeader header)
+    {
+        try
+        {
+            if (_format.TryReadHeader(item.Span, out header, out var failure))
+            {
+                return true;
+            }
+
+            ReportDecodeFailed(failure, null, item);
+        }
+#pragma warning disable CA1031 // A format with a bug fails one message, like a payload that does not fit; dispatch goes on.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            ReportDecodeFailed($"The envelope format threw {ex.GetType().Name} reading the message.", ex, item);
+        }
+
+        header = default;
+        return false;
     }
 
     internal bool TryDecode<T>(DispatchItem item, in EnvelopeHeader header, out T? value)
