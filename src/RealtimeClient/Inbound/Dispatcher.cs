@@ -289,7 +289,7 @@ internal sealed class Dispatcher : IAsyncDisposable
             await _raw.PublishAsync(CreateInboundMessage(item)).ConfigureAwait(false);
         }
 
-        if (!_format.CanRead(item.Kind))
+        if (item.Unreadable || !_format.CanRead(item.Kind))
         {
             return;
         }
