@@ -89,7 +89,7 @@ internal sealed class OutboundChannel : IDisposable
             }
             catch (OperationCanceledException)
             {
-                session?.Abort(); // the write under way fails now, and gives the lock back
+                session?.AbortWrite(); // a data write under way fails now and gives the lock back; the session's own close frame is bounded
                 await _writeLock.WaitAsync().ConfigureAwait(false);
             }
         }

@@ -37,6 +37,7 @@ internal sealed class SocketSession : IAsyncDisposable
     private Task _receiveLoop = Task.CompletedTask;
     private DateTimeOffset _connectedAt;
     private volatile bool _closingByClient;
+    private volatile bool _closingPolitely; // the session answers the server's close, or closes after a protocol error
     private volatile bool _abortedByUs;
 
     public SocketSession(long id, WebSocket socket, SessionSettings settings, TimeProvider time, ILogger logger, InboundPipeline inbound, IEnvelopeFormat format, SemaphoreSlim writeLock)
@@ -117,6 +118,20 @@ internal sealed class SocketSession : IAsyncDisposable
     {
         _abortedByUs = true;
         _socket.Abort();
+    }
+
+    /// <summary>
+    /// Makes a data write under way fail now (the outbound channel detaching from an ended session): aborts the socket,
+    /// unless the session is closing it politely itself (answering the server's close, or closing after a protocol
+    /// error). That close frame holds the write lock too, must reach the server, and is bounded by its own timeout, after
+    /// which the session aborts the socket itself (failing a data write stuck before it).
+    /// </summary>
+    public void AbortWrite()
+    {
+        if (!_closingPolitely)
+        {
+            Abort();
+        }
     }
 
     /// <summary>
@@ -330,6 +345,7 @@ internal sealed class SocketSession : IAsyncDisposable
             return;
         }
 
+        _closingPolitely = true; // before End: the outbound channel detaches as soon as the session ends
         End(new DisconnectInfo(DisconnectKind.ServerClosed) { CloseStatus = status, CloseDescription = _socket.CloseStatusDescription });
         if (_socket.State == WebSocketState.CloseReceived)
         {
@@ -354,6 +370,7 @@ internal sealed class SocketSession : IAsyncDisposable
     {
         var limit = _settings.MaxInboundMessageSize;
         Log.MessageTooLarge(_logger, limit);
+        _closingPolitely = true; // before End: the outbound channel detaches as soon as the session ends
         End(new DisconnectInfo(DisconnectKind.MessageTooLarge) { CloseStatus = WebSocketCloseStatus.MessageTooBig });
         using var bound = new CancellationTokenSource(_settings.DrainBound, _time);
         try
@@ -370,7 +387,9 @@ internal sealed class SocketSession : IAsyncDisposable
         }
         catch (Exception ex) when (TransportFailure.IsSocketFailure(ex))
         {
-            // The close frame and the drain are a courtesy; the socket is aborted either way.
+            // The close frame and the drain are a courtesy; out of time, the socket is aborted now (a data write stuck
+            // before the close frame fails, so the outbound channel can detach).
+            Abort();
         }
     }
 
