@@ -103,6 +103,43 @@ public class InboundMessageTests
     }
 
     [Fact]
+    public async Task The_1009_close_frame_reaches_the_server_even_when_its_write_has_to_wait()
+    {
+        // The session ends before it writes its close frame; the outbound channel, detaching from it, must not abort the
+        // socket under that close frame as it would under a data write.
+        await using var h = new Harness(o => o with { MaxInboundMessageSize = 8192, ReceiveBufferSize = 1024 });
+        var server = await h.StartAndAcceptAsync();
+        server.BlockClientWrites();
+
+        await server.SendBinaryAsync(new byte[8193]).Safe();
+        await server.ClientWriteBlocked.Safe(); // the close frame waits in the socket
+        server.ReleaseClientWrites();
+
+        Assert.Equal(WebSocketCloseStatus.MessageTooBig, (await server.ClientClosed.Safe()).Status);
+        Assert.Equal(DisconnectKind.MessageTooLarge, (await h.States.FirstAsync(s => s.Current == ConnectionState.Reconnecting)).Disconnect!.Kind);
+    }
+
+    [Fact]
+    public async Task A_1009_close_frame_that_cannot_be_written_is_given_up_after_the_drain_bound_and_the_connection_comes_back()
+    {
+        await using var h = new Harness(o => o with { MaxInboundMessageSize = 8192, ReceiveBufferSize = 1024 });
+        var server = await h.StartAndAcceptAsync();
+        server.BlockClientWrites(); // for good: the server never reads again
+
+        await server.SendBinaryAsync(new byte[8193]).Safe();
+        await server.ClientWriteBlocked.Safe();
+        var drainBound = TimeSpan.FromSeconds(2); // min(CloseTimeout, 2 s)
+        await h.Clock.WaitForTimerAsync(d => d == drainBound).Safe();
+        h.Clock.Advance(drainBound);
+
+        Assert.Equal((null, null), await server.ClientClosed.Safe()); // aborted: the close frame never went out
+        using var messages = new Recorder<InboundMessage>(h.Connection.Messages);
+        var again = await h.ReconnectAsync();
+        await again.SendTextAsync("back").Safe();
+        Assert.Equal("back", (await messages.FirstAsync(_ => true)).Text);
+    }
+
+    [Fact]
     public async Task Invalid_utf8_closes_with_1007_is_an_InvalidMessage_disconnect_with_its_cause_and_the_connection_reconnects()
     {
         // The event is process-wide and the GC below also finalises tasks abandoned by other tests running in parallel,

@@ -68,6 +68,38 @@ public class StateSequenceTests
     }
 
     [Fact]
+    public async Task The_answer_to_a_server_close_reaches_the_server_even_when_its_write_has_to_wait()
+    {
+        await using var h = new Harness();
+        var server = await h.StartAndAcceptAsync();
+        server.BlockClientWrites();
+
+        var close = server.CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "going away");
+        await server.ClientWriteBlocked.Safe(); // the client's answer waits in the socket
+        server.ReleaseClientWrites();
+
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, (await close.Safe()).Status);
+        Assert.Equal(DisconnectKind.ServerClosed, (await h.States.FirstAsync(s => s.Current == ConnectionState.Reconnecting)).Disconnect!.Kind);
+    }
+
+    [Fact]
+    public async Task An_answer_to_a_server_close_that_cannot_be_written_is_given_up_after_the_close_timeout()
+    {
+        await using var h = new Harness();
+        var server = await h.StartAndAcceptAsync();
+        server.BlockClientWrites(); // for good
+
+        var close = server.CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "going away");
+        await server.ClientWriteBlocked.Safe();
+        await h.Clock.WaitForTimerAsync(d => d == h.Options.CloseTimeout).Safe();
+        h.Clock.Advance(h.Options.CloseTimeout);
+
+        Assert.Equal((null, null), await close.Safe()); // aborted: no answer
+        await h.ReconnectAsync();
+        Assert.Equal(2, h.Server.Connections.Count);
+    }
+
+    [Fact]
     public async Task Server_close_after_a_long_uptime_reconnects_after_the_drop_backoff()
     {
         await using var h = new Harness();
