@@ -39,6 +39,7 @@ internal sealed class SocketSession : IAsyncDisposable
     private volatile bool _closingByClient;
     private volatile bool _closingPolitely; // the session answers the server's close, or closes after a protocol error
     private volatile bool _abortedByUs;
+    private int _ending; // 1 once End has been called
 
     public SocketSession(long id, WebSocket socket, SessionSettings settings, TimeProvider time, ILogger logger, InboundPipeline inbound, IEnvelopeFormat format, SemaphoreSlim writeLock)
     {
@@ -80,25 +81,31 @@ internal sealed class SocketSession : IAsyncDisposable
         _connectedAt = _time.GetUtcNow();
         var heartbeat = new Heartbeat(_settings.Heartbeat, _time, send, OnDead);
         heartbeat.Touch();
-        Volatile.Write(ref _heartbeat, heartbeat);
+        Interlocked.Exchange(ref _heartbeat, heartbeat); // a full fence: End sees the heartbeat, or this sees End
         heartbeat.Start();
-        if (HasEnded)
+        if (Volatile.Read(ref _ending) != 0)
         {
             heartbeat.Dispose();
         }
     }
 
     /// <summary>Ends the session with <paramref name="info"/> unless it already ended; false if it had.</summary>
+    /// <remarks>
+    /// The first caller stops the session's own work first and publishes the end last: whoever awaits <see cref="Ended"/>
+    /// may dispose the session at once, on another thread.
+    /// </remarks>
     public bool End(DisconnectInfo info)
     {
-        if (!_ended.TrySetResult(info with { UpTime = UpTime }))
+        if (Interlocked.Exchange(ref _ending, 1) != 0)
         {
             return false;
         }
 
+        info = info with { UpTime = UpTime };
         Volatile.Read(ref _heartbeat)?.Dispose();
         Waiters.FailAll(info);
         _cts.Cancel();
+        _ended.TrySetResult(info);
         return true;
     }
 
@@ -173,7 +180,7 @@ internal sealed class SocketSession : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         End(new DisconnectInfo(DisconnectKind.ConnectionLost) { Exception = new ObjectDisposedException(nameof(SocketSession)) });
-        if (!_abortedByUs && _ended.Task.Result.Kind is DisconnectKind.ServerClosed or DisconnectKind.MessageTooLarge)
+        if (!_abortedByUs && (await _ended.Task.ConfigureAwait(false)).Kind is DisconnectKind.ServerClosed or DisconnectKind.MessageTooLarge)
         {
             // The receive loop is answering the server's close, or closing with 1009 and draining, both bounded: aborting
             // now would cut that off and the server would never learn why.
