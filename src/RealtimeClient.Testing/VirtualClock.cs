@@ -6,6 +6,8 @@ namespace RealtimeClient.Testing;
 /// A <see cref="FakeTimeProvider"/> that also tells a test which timers the code under test has scheduled, so the test can
 /// wait until a timer exists before it advances the clock (the code under test schedules its timers from other threads).
 /// Pass it as the connection's <see cref="TimeProvider"/>; every delay, timeout and timestamp of the connection follows it.
+/// Timers may be created and changed on any thread; the clock is advanced from one thread at a time (as with
+/// <see cref="FakeTimeProvider"/>), and counts due times in whole milliseconds.
 /// </summary>
 /// <example>
 /// <code>
@@ -37,7 +39,7 @@ public class VirtualClock : FakeTimeProvider
         var now = GetUtcNow();
         lock (_gate)
         {
-            return [.. _timers.Where(t => t.DueAt is not null).Select(t => t.DueAt!.Value - now).Order()];
+            return [.. _timers.Select(t => t.DueAt).OfType<DateTimeOffset>().Select(at => at - now).Order()];
         }
     }
 
@@ -77,12 +79,19 @@ public class VirtualClock : FakeTimeProvider
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// A timer is announced to <see cref="WaitForTimerAsync"/> only once it is really scheduled, so a test that advances the
+    /// clock as soon as it sees the timer fires it, whichever thread created or changed it. As with
+    /// <see cref="FakeTimeProvider"/>, a zero due time fires the callback at once, on the calling thread.
+    /// </remarks>
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        var tracked = new TrackedTimer(this, period, callback, state);
-        tracked.Schedule(dueTime);
-        tracked.Inner = base.CreateTimer(static s => ((TrackedTimer)s!).Fire(), tracked, dueTime, period);
+        var tracked = new TrackedTimer(this, callback, state);
+
+        // Created disarmed, then armed by Change: every due time is announced only after the inner timer holds it.
+        tracked.Inner = base.CreateTimer(static s => ((TrackedTimer)s!).Fire(), tracked, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        tracked.Change(dueTime, period);
         return tracked;
     }
 
@@ -100,7 +109,7 @@ public class VirtualClock : FakeTimeProvider
         return false;
     }
 
-    private void OnScheduled(TrackedTimer timer)
+    private void Announce(TrackedTimer timer)
     {
         List<TaskCompletionSource> ready = [];
         lock (_gate)
@@ -130,39 +139,84 @@ public class VirtualClock : FakeTimeProvider
         }
     }
 
-    private sealed class TrackedTimer(VirtualClock clock, TimeSpan period, TimerCallback callback, object? state) : ITimer
+    private sealed class TrackedTimer(VirtualClock clock, TimerCallback callback, object? state) : ITimer
     {
-        private TimeSpan _period = period;
+        private const long NotDue = long.MinValue;
+        private readonly Lock _sync = new();
+        private TimeSpan _period = Timeout.InfiniteTimeSpan;
+        private long _dueAtTicks = NotDue; // UTC ticks; written under _sync, read by the clock from other threads
+        private bool _disposed;
 
         public ITimer? Inner { get; set; }
 
-        public DateTimeOffset? DueAt { get; private set; }
+        /// <summary>When the timer fires next, or <see langword="null"/>.</summary>
+        public DateTimeOffset? DueAt => Volatile.Read(ref _dueAtTicks) is var ticks && ticks != NotDue ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
 
-        public void Schedule(TimeSpan dueTime)
-        {
-            DueAt = dueTime == Timeout.InfiniteTimeSpan ? null : clock.GetUtcNow() + dueTime;
-            clock.OnScheduled(this);
-        }
-
-        public void Fire()
-        {
-            DueAt = _period == Timeout.InfiniteTimeSpan || _period == TimeSpan.Zero ? null : clock.GetUtcNow() + _period;
-            clock.OnScheduled(this);
-            callback(state);
-        }
+        private bool IsPeriodic => _period != Timeout.InfiniteTimeSpan && _period != TimeSpan.Zero;
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
-            _period = period;
-            Schedule(dueTime);
-            return Inner!.Change(dueTime, period);
+            // In whole milliseconds, as FakeTimeProvider counts them: a due time under 1 ms fires at once, a period under
+            // 1 ms is no period, and the time a test waits for is the time the timer fires at.
+            dueTime = WholeMilliseconds(dueTime);
+            period = WholeMilliseconds(period);
+            var fireNow = dueTime == TimeSpan.Zero;
+            lock (_sync)
+            {
+                if (_disposed)
+                {
+                    return false;
+                }
+
+                _period = period;
+                if (fireNow)
+                {
+                    // Fired below, on this thread; then it runs on with its period.
+                    Arm(IsPeriodic ? period : Timeout.InfiniteTimeSpan);
+                }
+                else
+                {
+                    Arm(dueTime);
+                }
+            }
+
+            clock.Announce(this);
+            if (fireNow)
+            {
+                callback(state);
+            }
+
+            return true;
+        }
+
+        /// <summary>The inner timer reached its due time (on the thread advancing the clock).</summary>
+        public void Fire()
+        {
+            lock (_sync)
+            {
+                if (_disposed)
+                {
+                    return;
+                }
+
+                // The inner timer schedules its next period itself once this callback returns.
+                SetDueAt(IsPeriodic ? _period : Timeout.InfiniteTimeSpan);
+            }
+
+            clock.Announce(this);
+            callback(state);
         }
 
         public void Dispose()
         {
-            DueAt = null;
-            clock.OnScheduled(this);
-            Inner?.Dispose();
+            lock (_sync)
+            {
+                _disposed = true;
+                Volatile.Write(ref _dueAtTicks, NotDue);
+                Inner?.Dispose();
+            }
+
+            clock.Announce(this);
         }
 
         public ValueTask DisposeAsync()
@@ -170,5 +224,18 @@ public class VirtualClock : FakeTimeProvider
             Dispose();
             return ValueTask.CompletedTask;
         }
+
+        private static TimeSpan WholeMilliseconds(TimeSpan time) =>
+            time == Timeout.InfiniteTimeSpan ? time : TimeSpan.FromMilliseconds((long)time.TotalMilliseconds);
+
+        // Under _sync: the inner timer first, then the due time that Announce publishes.
+        private void Arm(TimeSpan dueTime)
+        {
+            Inner!.Change(dueTime, IsPeriodic ? _period : Timeout.InfiniteTimeSpan);
+            SetDueAt(dueTime);
+        }
+
+        private void SetDueAt(TimeSpan dueTime) =>
+            Volatile.Write(ref _dueAtTicks, dueTime == Timeout.InfiniteTimeSpan ? NotDue : (clock.GetUtcNow() + dueTime).UtcTicks);
     }
 }

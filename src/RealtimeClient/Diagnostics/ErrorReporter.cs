@@ -24,11 +24,17 @@ internal sealed class ErrorReporter
     public void Report(ErrorKind kind, string message, Exception? exception = null, string? excerpt = null) =>
         _errors.Publish(new RealtimeError(kind, message, exception, excerpt));
 
-    /// <summary>An observer of <paramref name="stream"/> threw: logged, and reported as <see cref="ErrorKind.SubscriberFailed"/>.</summary>
-    public void ObserverFailed(string stream, Exception exception)
+    /// <summary>
+    /// An observer of <paramref name="stream"/> threw: logged, and reported as <see cref="ErrorKind.SubscriberFailed"/>, with
+    /// an excerpt of the inbound message it was given when there is one.
+    /// </summary>
+    public void ObserverFailed(string stream, Exception exception) => ObserverFailed(stream, exception, excerpt: null);
+
+    /// <inheritdoc cref="ObserverFailed(string, Exception)"/>
+    public void ObserverFailed(string stream, Exception exception, string? excerpt)
     {
         Log.ObserverFailed(_logger, stream, exception);
-        Report(ErrorKind.SubscriberFailed, $"A subscriber of {stream} threw {exception.GetType().Name}; it keeps its subscription.", exception);
+        Report(ErrorKind.SubscriberFailed, $"A subscriber of {stream} threw {exception.GetType().Name}; it keeps its subscription.", exception, excerpt);
     }
 
     public void Complete() => _errors.Complete();

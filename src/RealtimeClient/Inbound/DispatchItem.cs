@@ -5,7 +5,7 @@ using RealtimeClient.Serialization;
 namespace RealtimeClient.Inbound;
 
 /// <summary>One received message on its way to the subscribers, with its envelope header when the receive loop already read it.</summary>
-internal readonly struct DispatchItem(MessageKind kind, RentedBuffer bytes, EnvelopeHeader? header)
+internal readonly struct DispatchItem(MessageKind kind, RentedBuffer bytes, EnvelopeHeader? header, bool unreadable = false)
 {
     private const int MaxExcerptChars = 256;
 
@@ -15,6 +15,9 @@ internal readonly struct DispatchItem(MessageKind kind, RentedBuffer bytes, Enve
     public RentedBuffer Bytes { get; } = bytes;
 
     public EnvelopeHeader? Header { get; } = header;
+
+    /// <summary>The envelope format threw reading it (reported already): published raw only.</summary>
+    public bool Unreadable { get; } = unreadable;
 
     public ReadOnlySpan<byte> Span => Bytes.Span;
 

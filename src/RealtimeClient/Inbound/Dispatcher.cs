@@ -40,6 +40,8 @@ internal sealed class Dispatcher : IAsyncDisposable
     private volatile Dictionary<string, TypedRoute[]> _routes = new(StringComparer.Ordinal);
     private bool _completed; // under _gate
     private bool _dispatching; // under _gate: a message is being delivered (subscribers may be running)
+    private DispatchItem _current; // the message being delivered: set and cleared by the dispatch loop, for failure reports
+    private bool _hasCurrent;
 
     public Dispatcher(DispatchOptions options, IEnvelopeFormat format, IPayloadSerializer serializer, IEnumerable<string> engineTypes, ErrorReporter errors, ILogger logger)
     {
@@ -49,9 +51,9 @@ internal sealed class Dispatcher : IAsyncDisposable
         _errors = errors;
         _logger = logger;
         _engineTypes = new HashSet<string>(engineTypes, StringComparer.Ordinal);
-        _raw = new EventStream<InboundMessage>(MessagesStream, errors.ObserverFailed);
-        _envelopes = new EventStream<Envelope>("Envelopes", errors.ObserverFailed);
-        _unhandled = new EventStream<Envelope>("Unhandled", errors.ObserverFailed);
+        _raw = new EventStream<InboundMessage>(MessagesStream, ObserverFailed);
+        _envelopes = new EventStream<Envelope>("Envelopes", ObserverFailed);
+        _unhandled = new EventStream<Envelope>("Unhandled", ObserverFailed);
         _channel = Channel.CreateBounded<DispatchItem>(
             new BoundedChannelOptions(options.BufferCapacity)
             {
@@ -74,6 +76,9 @@ internal sealed class Dispatcher : IAsyncDisposable
 
     /// <summary>How many messages wait in the buffer.</summary>
     public int Pending => _channel.Reader.Count;
+
+    /// <summary>Completes when the dispatch loop has ended and every stream has completed.</summary>
+    public Task Completion => _loop;
 
     /// <summary>
     /// Called by the receive loop for every complete message; takes ownership of its bytes in every case. Under
@@ -169,7 +174,7 @@ internal sealed class Dispatcher : IAsyncDisposable
                 }
             }
 
-            var route = new TypedRoute<T>(type, new EventStream<T>($"On<{typeof(T).Name}>(\"{type}\")", _errors.ObserverFailed));
+            var route = new TypedRoute<T>(type, new EventStream<T>($"On<{typeof(T).Name}>(\"{type}\")", ObserverFailed));
             if (_completed)
             {
                 route.Stream.CompleteNow();
@@ -234,6 +239,8 @@ internal sealed class Dispatcher : IAsyncDisposable
                             _dispatching = true;
                         }
 
+                        _current = item;
+                        _hasCurrent = true;
                         await DispatchAsync(item).ConfigureAwait(false);
                     }
 #pragma warning disable CA1031 // The loop must outlive any bug in one message's dispatch.
@@ -245,6 +252,8 @@ internal sealed class Dispatcher : IAsyncDisposable
                     }
                     finally
                     {
+                        _hasCurrent = false;
+                        _current = default;
                         lock (_gate)
                         {
                             _dispatching = false;
@@ -280,7 +289,7 @@ internal sealed class Dispatcher : IAsyncDisposable
             await _raw.PublishAsync(CreateInboundMessage(item)).ConfigureAwait(false);
         }
 
-        if (!_format.CanRead(item.Kind))
+        if (item.Unreadable || !_format.CanRead(item.Kind))
         {
             return;
         }
@@ -296,9 +305,8 @@ internal sealed class Dispatcher : IAsyncDisposable
         {
             header = known;
         }
-        else if (!_format.TryReadHeader(item.Span, out header, out var failure))
+        else if (!TryReadHeader(item, out header))
         {
-            ReportDecodeFailed(failure, null, item);
             return;
         }
 
@@ -337,6 +345,29 @@ internal sealed class Dispatcher : IAsyncDisposable
         {
             await _unhandled.PublishAsync(envelope).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Reads the envelope; a message that is not one, or a format that throws, is reported as a decode failure.</summary>
+    private bool TryReadHeader(DispatchItem item, out EnvelopeHeader header)
+    {
+        try
+        {
+            if (_format.TryReadHeader(item.Span, out header, out var failure))
+            {
+                return true;
+            }
+
+            ReportDecodeFailed(failure, null, item);
+        }
+#pragma warning disable CA1031 // A format with a bug fails one message, like a payload that does not fit; dispatch goes on.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            ReportDecodeFailed($"The envelope format threw {ex.GetType().Name} reading the message.", ex, item);
+        }
+
+        header = default;
+        return false;
     }
 
     internal bool TryDecode<T>(DispatchItem item, in EnvelopeHeader header, out T? value)
@@ -380,6 +411,10 @@ internal sealed class Dispatcher : IAsyncDisposable
         _envelopes.CompleteNow();
         _unhandled.CompleteNow();
     }
+
+    /// <summary>An observer threw: reported with an excerpt of the message it was given (observers run while it is dispatched).</summary>
+    private void ObserverFailed(string stream, Exception exception) =>
+        _errors.ObserverFailed(stream, exception, _hasCurrent ? _current.Excerpt() : null);
 
     private void ReportDecodeFailed(string reason, Exception? exception, DispatchItem item)
     {

@@ -64,5 +64,5 @@ public readonly struct InboundMessage : IEquatable<InboundMessage>
     public override int GetHashCode() => HashCode.Combine(Kind, Text, Data.Length);
 
     /// <inheritdoc />
-    public override string ToString() => Kind == MessageKind.Text ? $"Text({Text!.Length} chars)" : $"Binary({Data.Length} bytes)";
+    public override string ToString() => Kind == MessageKind.Text ? $"Text({Text?.Length ?? 0} chars)" : $"Binary({Data.Length} bytes)";
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using RealtimeClient.Buffers;
@@ -60,10 +61,11 @@ internal sealed class InboundPipeline
     {
         DisconnectInfo? fatal = null;
         EnvelopeHeader? header = null;
+        Exception? formatFailure = null;
         if (_format.CanRead(kind))
         {
             if ((_fatalTypes.Count > 0 || _requests.Count > 0 || _acks.AwaitsAcknowledgements)
-                && _format.TryReadHeader(message.Span, out var read, out _))
+                && TryReadHeader(message.Span, out var read, ref formatFailure))
             {
                 header = read;
                 if (read.Id is { } id)
@@ -78,7 +80,7 @@ internal sealed class InboundPipeline
                 }
             }
 
-            if (_dedup is not null && _format.TryReadValue(message.Span, _dedupPath!, out var dedupId) && !_dedup.TryAdd(dedupId))
+            if (_dedup is not null && TryReadValue(message.Span, _dedupPath!, out var dedupId, ref formatFailure) && !_dedup.TryAdd(dedupId))
             {
                 Log.DuplicateSuppressed(_logger);
                 message.Return();
@@ -96,7 +98,17 @@ internal sealed class InboundPipeline
             }
         }
 
-        await _dispatcher.PostAsync(new DispatchItem(kind, message, header), ct).ConfigureAwait(false);
+        var item = new DispatchItem(kind, message, header, unreadable: formatFailure is not null);
+        if (formatFailure is not null)
+        {
+            // A format that throws has a bug: reported once here (the dispatcher then publishes the message raw only), and
+            // the receive loop goes on.
+            var reason = $"The envelope format threw {formatFailure.GetType().Name} reading the message.";
+            Log.DecodeFailed(_logger, reason, formatFailure);
+            _errors.Report(ErrorKind.DecodeFailed, reason, formatFailure, item.Excerpt());
+        }
+
+        await _dispatcher.PostAsync(item, ct).ConfigureAwait(false);
         return fatal;
     }
 
@@ -129,12 +141,46 @@ internal sealed class InboundPipeline
 
     private ServerRejection ReadRejection(MessageKind kind, RentedBuffer message, EnvelopeHeader header)
     {
-        _format.TryReadValue(message.Span, _codePath, out var code);
-        _format.TryReadValue(message.Span, _messagePath, out var text);
+        Exception? ignored = null; // the header just read: a format that throws here has thrown there already
+        TryReadValue(message.Span, _codePath, out var code, ref ignored);
+        TryReadValue(message.Span, _messagePath, out var text, ref ignored);
         return new ServerRejection(code, text)
         {
             Type = header.Type,
             Reply = new Envelope(header, kind, message.Span.ToArray(), _format, _serializer),
         };
+    }
+
+    // The format is app-replaceable code on the receive loop: whatever it throws is recorded, never let out.
+    private bool TryReadHeader(ReadOnlySpan<byte> message, out EnvelopeHeader header, ref Exception? failure)
+    {
+        try
+        {
+            return _format.TryReadHeader(message, out header, out _);
+        }
+#pragma warning disable CA1031 // See above.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            failure ??= ex;
+            header = default;
+            return false;
+        }
+    }
+
+    private bool TryReadValue(ReadOnlySpan<byte> message, string path, [NotNullWhen(true)] out string? value, ref Exception? failure)
+    {
+        try
+        {
+            return _format.TryReadValue(message, path, out value);
+        }
+#pragma warning disable CA1031 // See above.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            failure ??= ex;
+            value = null;
+            return false;
+        }
     }
 }

@@ -153,6 +153,12 @@ public sealed class JsonEnvelopeFormat : IEnvelopeFormat
             failure = "The message is not well-formed JSON: " + ex.Message;
             return false;
         }
+        catch (InvalidOperationException ex) when (ex.InnerException is DecoderFallbackException)
+        {
+            // The reader checks UTF-8 only when it decodes a string (binary messages are not validated by the socket).
+            failure = "The message is not valid UTF-8: " + ex.Message;
+            return false;
+        }
     }
 
     /// <inheritdoc />
@@ -215,7 +221,7 @@ public sealed class JsonEnvelopeFormat : IEnvelopeFormat
                 remaining = remaining[(dot + 1)..];
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException || (ex is InvalidOperationException && ex.InnerException is DecoderFallbackException))
         {
             value = null;
             return false;

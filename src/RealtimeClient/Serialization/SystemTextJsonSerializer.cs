@@ -55,15 +55,16 @@ public sealed class SystemTextJsonSerializer : IPayloadSerializer
     {
         ArgumentNullException.ThrowIfNull(output);
         var typeInfo = (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
+        // The writer escapes, not the options: a cached writer is reused only by a serializer with the same encoder.
         var writer = t_writer;
-        if (writer is null)
-        {
-            writer = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = Options.Encoder, SkipValidation = true });
-        }
-        else
+        if (writer is not null && writer.Options.Encoder == Options.Encoder)
         {
             t_writer = null; // a converter that serializes re-entrantly gets its own writer
             writer.Reset(output);
+        }
+        else
+        {
+            writer = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = Options.Encoder, SkipValidation = true });
         }
 
         try
@@ -74,10 +75,7 @@ public sealed class SystemTextJsonSerializer : IPayloadSerializer
         finally
         {
             writer.Reset(DetachedOutput);
-            if (writer.Options.Encoder == Options.Encoder)
-            {
-                t_writer = writer;
-            }
+            t_writer = writer;
         }
     }
 

@@ -39,6 +39,7 @@ internal sealed class SocketSession : IAsyncDisposable
     private volatile DisconnectInfo? _closingAs; // set when the client starts its own close: how the session ends then
     private volatile bool _abortedByUs;
     private int _closeFrames; // close frames of this session waiting for the write lock or being written
+    private volatile bool _closingPolitely; // set before End when the session itself will write a bounded close frame
     private int _ending; // set once, by the first End
 
     public SocketSession(long id, WebSocket socket, SessionSettings settings, TimeProvider time, ILogger logger, InboundPipeline inbound, IEnvelopeFormat format, SemaphoreSlim writeLock)
@@ -74,7 +75,7 @@ internal sealed class SocketSession : IAsyncDisposable
     /// server's close, its close after a protocol error, the app's close. Such a write is bounded by the session, which
     /// aborts the socket itself when the bound passes.
     /// </summary>
-    public bool IsWritingCloseFrame => Volatile.Read(ref _closeFrames) > 0;
+    public bool IsWritingCloseFrame => _closingPolitely || Volatile.Read(ref _closeFrames) > 0;
 
     /// <summary>How long the session has been connected (zero before the hook finished).</summary>
     public TimeSpan UpTime => _connectedAt == default ? TimeSpan.Zero : _time.GetUtcNow() - _connectedAt;
@@ -354,6 +355,7 @@ internal sealed class SocketSession : IAsyncDisposable
             return;
         }
 
+        _closingPolitely = true; // before End: the outbound channel detaches as soon as the session ends
         End(new DisconnectInfo(DisconnectKind.ServerClosed) { CloseStatus = status, CloseDescription = _socket.CloseStatusDescription });
         if (_socket.State == WebSocketState.CloseReceived)
         {
@@ -378,6 +380,7 @@ internal sealed class SocketSession : IAsyncDisposable
     {
         var limit = _settings.MaxInboundMessageSize;
         Log.MessageTooLarge(_logger, limit);
+        _closingPolitely = true; // before End: the outbound channel detaches as soon as the session ends
         End(new DisconnectInfo(DisconnectKind.MessageTooLarge) { CloseStatus = WebSocketCloseStatus.MessageTooBig });
         using var bound = new CancellationTokenSource(_settings.DrainBound, _time);
         try

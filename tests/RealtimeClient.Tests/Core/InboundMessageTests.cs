@@ -1,6 +1,5 @@
 using System.Net.WebSockets;
 using System.Text;
-using RealtimeClient.Tests.Engine;
 
 namespace RealtimeClient.Tests.Core;
 
@@ -31,7 +30,7 @@ public class InboundMessageTests
         await using var h = new Harness();
         var server = await h.StartAndAcceptAsync();
         using var messages = new Recorder<InboundMessage>(h.Connection.Messages);
-        var bytes = new byte[3 * h.Options.ReceiveBufferSize + 123];
+        var bytes = new byte[(3 * h.Options.ReceiveBufferSize) + 123];
         new Random(42).NextBytes(bytes);
 
         await server.SendFragmentsAsync(WebSocketMessageType.Binary, bytes[..1000], bytes[1000..9000], [], bytes[9000..]).Safe();
@@ -48,7 +47,7 @@ public class InboundMessageTests
     [Fact]
     public async Task A_message_exactly_at_the_limit_is_delivered()
     {
-        await using var h = new Harness(o => CoreTestKit.WithSizes(o, maxMessageSize: 8192, receiveBufferSize: 1024));
+        await using var h = new Harness(o => o with { MaxInboundMessageSize = 8192, ReceiveBufferSize = 1024 });
         var server = await h.StartAndAcceptAsync();
         using var messages = new Recorder<InboundMessage>(h.Connection.Messages);
         var bytes = new byte[8192];
@@ -59,7 +58,6 @@ public class InboundMessageTests
 
         Assert.Equal(bytes, message.Data.ToArray());
         Assert.Equal(ConnectionState.Connected, h.Connection.State);
-        Assert.DoesNotContain(h.Errors.Values, e => e.Kind == ErrorKind.MessageTooLarge);
 
         // Also at the limit in fragments, the last one empty.
         var text = new string('x', 8192);
@@ -67,17 +65,18 @@ public class InboundMessageTests
         var second = await messages.FirstAsync(m => m.Kind == MessageKind.Text);
         Assert.Equal(text, second.Text);
         Assert.Equal(ConnectionState.Connected, h.Connection.State);
+        Assert.DoesNotContain(h.States.Values, s => s.Disconnect is not null);
+        Assert.Single(h.Server.Connections);
     }
 
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task A_message_over_the_limit_is_an_error_closes_with_1009_and_reconnects(bool fragmented)
+    public async Task A_message_over_the_limit_closes_with_1009_is_a_MessageTooLarge_disconnect_and_reconnects(bool fragmented)
     {
-        await using var h = new Harness(o => CoreTestKit.WithSizes(o, maxMessageSize: 8192, receiveBufferSize: 1024));
+        await using var h = new Harness(o => o with { MaxInboundMessageSize = 8192, ReceiveBufferSize = 1024 });
         var server = await h.StartAndAcceptAsync();
         using var messages = new Recorder<InboundMessage>(h.Connection.Messages);
-        var tooLarge = h.Errors.NextAsync(e => e.Kind == ErrorKind.MessageTooLarge);
         var reconnecting = h.NextState(ConnectionState.Reconnecting);
         var bytes = new byte[8193];
 
@@ -90,19 +89,58 @@ public class InboundMessageTests
             await server.SendBinaryAsync(bytes).Safe();
         }
 
-        Assert.Contains("8192", (await tooLarge).Message);
-        Assert.Equal(WebSocketCloseStatus.MessageTooBig, await CoreTestKit.ClientCloseStatusAsync(server));
+        Assert.Equal(WebSocketCloseStatus.MessageTooBig, (await server.ClientClosed.Safe()).Status);
         var change = await reconnecting;
         Assert.Equal(DisconnectKind.MessageTooLarge, change.Disconnect!.Kind);
+        Assert.Equal(WebSocketCloseStatus.MessageTooBig, change.Disconnect.CloseStatus);
+        Assert.Contains("too large", change.Disconnect.Cause, StringComparison.Ordinal);
         Assert.Empty(messages.Values);
+        Assert.Empty(h.Errors.Values); // a state change, not an error event
 
-        var again = await CoreTestKit.ReconnectAsync(h);
+        var again = await h.ReconnectAsync();
         await again.SendTextAsync("small").Safe();
         Assert.Equal("small", (await messages.FirstAsync(_ => true)).Text);
     }
 
     [Fact]
-    public async Task Invalid_utf8_is_an_InvalidUtf8_error_with_its_cause_and_the_connection_reconnects()
+    public async Task The_1009_close_frame_reaches_the_server_even_when_its_write_has_to_wait()
+    {
+        // The session ends before it writes its close frame; the outbound channel, detaching from it, must not abort the
+        // socket under that close frame as it would under a data write.
+        await using var h = new Harness(o => o with { MaxInboundMessageSize = 8192, ReceiveBufferSize = 1024 });
+        var server = await h.StartAndAcceptAsync();
+        server.BlockClientWrites();
+
+        await server.SendBinaryAsync(new byte[8193]).Safe();
+        await server.ClientWriteBlocked.Safe(); // the close frame waits in the socket
+        server.ReleaseClientWrites();
+
+        Assert.Equal(WebSocketCloseStatus.MessageTooBig, (await server.ClientClosed.Safe()).Status);
+        Assert.Equal(DisconnectKind.MessageTooLarge, (await h.States.FirstAsync(s => s.Current == ConnectionState.Reconnecting)).Disconnect!.Kind);
+    }
+
+    [Fact]
+    public async Task A_1009_close_frame_that_cannot_be_written_is_given_up_after_the_drain_bound_and_the_connection_comes_back()
+    {
+        await using var h = new Harness(o => o with { MaxInboundMessageSize = 8192, ReceiveBufferSize = 1024 });
+        var server = await h.StartAndAcceptAsync();
+        server.BlockClientWrites(); // for good: the server never reads again
+
+        await server.SendBinaryAsync(new byte[8193]).Safe();
+        await server.ClientWriteBlocked.Safe();
+        var drainBound = TimeSpan.FromSeconds(2); // min(CloseTimeout, 2 s)
+        await h.Clock.WaitForTimerAsync(d => d == drainBound).Safe();
+        h.Clock.Advance(drainBound);
+
+        Assert.Equal((null, null), await server.ClientClosed.Safe()); // aborted: the close frame never went out
+        using var messages = new Recorder<InboundMessage>(h.Connection.Messages);
+        var again = await h.ReconnectAsync();
+        await again.SendTextAsync("back").Safe();
+        Assert.Equal("back", (await messages.FirstAsync(_ => true)).Text);
+    }
+
+    [Fact]
+    public async Task Invalid_utf8_closes_with_1007_is_an_InvalidMessage_disconnect_with_its_cause_and_the_connection_reconnects()
     {
         // The event is process-wide and the GC below also finalises tasks abandoned by other tests running in parallel,
         // so everything is collected here and only what comes from this test's invalid UTF-8 is asserted on below.
@@ -122,22 +160,20 @@ public class InboundMessageTests
             {
                 var server = await h.StartAndAcceptAsync();
                 using var messages = new Recorder<InboundMessage>(h.Connection.Messages);
-                var invalid = h.Errors.NextAsync(e => e.Kind == ErrorKind.InvalidUtf8);
                 var reconnecting = h.NextState(ConnectionState.Reconnecting);
 
                 await server.SendRawTextBytesAsync([(byte)'o', (byte)'k', 0xC3, 0x28, 0xFF]).Safe();
 
-                var error = await invalid;
-                cause = error.Exception;
-                Assert.NotNull(error.Exception);
-                Assert.IsAssignableFrom<WebSocketException>(error.Exception);
-                Assert.Equal(WebSocketCloseStatus.InvalidPayloadData, await CoreTestKit.ClientCloseStatusAsync(server));
+                Assert.Equal(WebSocketCloseStatus.InvalidPayloadData, (await server.ClientClosed.Safe()).Status);
                 var change = await reconnecting;
-                Assert.Equal(DisconnectKind.ConnectionLost, change.Disconnect!.Kind);
-                Assert.Same(error.Exception, change.Disconnect.Exception);
+                Assert.Equal(DisconnectKind.InvalidMessage, change.Disconnect!.Kind);
+                Assert.Equal(WebSocketCloseStatus.InvalidPayloadData, change.Disconnect.CloseStatus);
+                cause = change.Disconnect.Exception;
+                Assert.IsAssignableFrom<WebSocketException>(cause);
                 Assert.Empty(messages.Values);
+                Assert.Empty(h.Errors.Values);
 
-                var again = await CoreTestKit.ReconnectAsync(h);
+                var again = await h.ReconnectAsync();
                 await again.SendTextAsync("valid").Safe();
                 Assert.Equal("valid", (await messages.FirstAsync(_ => true)).Text);
             }

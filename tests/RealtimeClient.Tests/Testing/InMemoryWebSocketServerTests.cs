@@ -1,15 +1,15 @@
 using System.Net;
 using System.Net.WebSockets;
 using System.Text;
-using RealtimeClient.Tests.Infrastructure;
+using RealtimeClient.Testing;
 
-namespace RealtimeClient.Tests.InfrastructureTests;
+namespace RealtimeClient.Tests.Testing;
 
+/// <summary>The in-memory server of the RealtimeClient.Testing package, driven by bare managed WebSockets.</summary>
 public sealed class InMemoryWebSocketServerTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Safety = TimeSpan.FromSeconds(10);
     private readonly InMemoryWebSocketServer _server = new();
-    private readonly CancellationTokenSource _hangGuard = new(Safety);
+    private readonly CancellationTokenSource _hangGuard = new(Wait.Timeout);
 
     private CancellationToken Ct => _hangGuard.Token;
 

@@ -1,5 +1,4 @@
 using System.Net.WebSockets;
-using RealtimeClient.Tests.Engine;
 
 namespace RealtimeClient.Tests.Core;
 
@@ -18,9 +17,11 @@ public class StateSequenceTests
         Assert.Equal((ConnectionState.Disconnected, ConnectionState.Connecting), (states[1].Previous, states[1].Current));
         Assert.Equal(1, states[1].Attempt);
         Assert.Equal((ConnectionState.Connecting, ConnectionState.Connected), (states[2].Previous, states[2].Current));
+        Assert.Equal(1, states[2].Attempt);
         Assert.Null(states[2].Disconnect);
         Assert.Null(states[2].CloseReason);
         Assert.Equal(ConnectionState.Connected, h.Connection.State);
+        Assert.All(states, s => Assert.Equal(h.Clock.GetUtcNow(), s.Timestamp)); // virtual time did not move
     }
 
     [Fact]
@@ -62,7 +63,40 @@ public class StateSequenceTests
         Assert.Equal(DisconnectKind.ServerClosed, change.Disconnect.Kind);
         Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, change.Disconnect.CloseStatus);
         Assert.Equal("going away", change.Disconnect.CloseDescription);
+        Assert.Equal("server closed with 1001 going away", change.Disconnect.Cause);
         Assert.NotNull(change.RetryDelay);
+    }
+
+    [Fact]
+    public async Task The_answer_to_a_server_close_reaches_the_server_even_when_its_write_has_to_wait()
+    {
+        await using var h = new Harness();
+        var server = await h.StartAndAcceptAsync();
+        server.BlockClientWrites();
+
+        var close = server.CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "going away");
+        await server.ClientWriteBlocked.Safe(); // the client's answer waits in the socket
+        server.ReleaseClientWrites();
+
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, (await close.Safe()).Status);
+        Assert.Equal(DisconnectKind.ServerClosed, (await h.States.FirstAsync(s => s.Current == ConnectionState.Reconnecting)).Disconnect!.Kind);
+    }
+
+    [Fact]
+    public async Task An_answer_to_a_server_close_that_cannot_be_written_is_given_up_after_the_close_timeout()
+    {
+        await using var h = new Harness();
+        var server = await h.StartAndAcceptAsync();
+        server.BlockClientWrites(); // for good
+
+        var close = server.CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "going away");
+        await server.ClientWriteBlocked.Safe();
+        await h.Clock.WaitForTimerAsync(d => d == h.Options.CloseTimeout).Safe();
+        h.Clock.Advance(h.Options.CloseTimeout);
+
+        Assert.Equal((null, null), await close.Safe()); // aborted: no answer
+        await h.ReconnectAsync();
+        Assert.Equal(2, h.Server.Connections.Count);
     }
 
     [Fact]
@@ -70,7 +104,7 @@ public class StateSequenceTests
     {
         await using var h = new Harness();
         var server = await h.StartAndAcceptAsync();
-        h.Time.Advance(h.Options.Reconnect.MinimumUptime); // the connection proved itself
+        h.Clock.Advance(h.Options.Reconnect.MinimumUptime); // the connection proved itself
         var reconnecting = h.NextState(ConnectionState.Reconnecting);
 
         await server.CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "restart").Safe();
@@ -83,18 +117,17 @@ public class StateSequenceTests
         Assert.Equal(h.Options.Reconnect.MinimumUptime, change.Disconnect.UpTime);
         Assert.InRange(change.RetryDelay!.Value, TimeSpan.Zero, h.Options.Reconnect.InitialDelay);
 
-        var again = await CoreTestKit.ReconnectAsync(h);
-        await h.Connection.SendAsync("after").AsTask().Safe();
+        var again = await h.ReconnectAsync();
+        await h.Connection.SendTextAsync("after").AsTask().Safe();
         Assert.Equal("after", (await again.ReceiveAsync().Safe()).Text);
     }
 
     [Fact]
-    public async Task Server_abort_without_close_frame_leads_to_Reconnecting_with_ConnectionLost_and_the_exception()
+    public async Task Server_abort_without_close_frame_leads_to_Reconnecting_with_ConnectionLost_and_the_exception_and_no_error_event()
     {
         await using var h = new Harness();
         var server = await h.StartAndAcceptAsync();
         var reconnecting = h.NextState(ConnectionState.Reconnecting);
-        var lost = h.Errors.NextAsync(e => e.Kind == ErrorKind.ConnectionLost);
 
         server.Abort();
 
@@ -104,12 +137,11 @@ public class StateSequenceTests
         Assert.Equal(DisconnectKind.ConnectionLost, change.Disconnect.Kind);
         Assert.NotNull(change.Disconnect.Exception);
         Assert.Null(change.Disconnect.CloseStatus);
-        Assert.Same(change.Disconnect.Exception, (await lost).Exception);
-        Assert.DoesNotContain(h.Errors.Values, e => e.Kind == ErrorKind.InvalidUtf8); // a plain drop is not misread as bad UTF-8
 
-        // And it comes back.
-        await CoreTestKit.ReconnectAsync(h);
+        // And it comes back; a lost connection is a state change only, never also an error event.
+        await h.ReconnectAsync();
         Assert.Equal(2, h.Server.Connections.Count);
+        Assert.Empty(h.Errors.Values);
     }
 
     [Fact]
@@ -120,6 +152,7 @@ public class StateSequenceTests
         {
             var first = Assert.Single(before.Values);
             Assert.Equal(ConnectionState.Disconnected, first.Current);
+            Assert.Equal(ConnectionState.Disconnected, first.Previous);
         }
 
         await h.StartAndAcceptAsync();

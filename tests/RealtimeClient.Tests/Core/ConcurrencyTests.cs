@@ -1,5 +1,3 @@
-using RealtimeClient.Tests.Engine;
-
 namespace RealtimeClient.Tests.Core;
 
 /// <summary>Many threads sending at once.</summary>
@@ -25,7 +23,7 @@ public class ConcurrencyTests
                     go.SignalAndWait();
                     for (var i = 0; i < perThread; i++)
                     {
-                        sends[i] = h.Connection.SendAsync($"t{thread}:{i}").AsTask();
+                        sends[i] = h.Connection.SendTextAsync($"t{thread}:{i}").AsTask();
                     }
 
                     return sends;
