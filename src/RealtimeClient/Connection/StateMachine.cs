@@ -34,9 +34,6 @@ internal sealed class StateMachine
         _logger = logger;
         _time = time;
         _changes = new EventStream<StateChange>("StateChanges", errors.ObserverFailed, replayLatest: true);
-
-        // The current state from the start: a subscriber before the first transition learns it is Disconnected.
-        _changes.Publish(new StateChange(ConnectionState.Disconnected, ConnectionState.Disconnected, time.GetUtcNow()));
     }
 
     public ConnectionState State
