@@ -7,7 +7,7 @@ namespace RealtimeClient.Testing;
 /// wait until a timer exists before it advances the clock (the code under test schedules its timers from other threads).
 /// Pass it as the connection's <see cref="TimeProvider"/>; every delay, timeout and timestamp of the connection follows it.
 /// Timers may be created and changed on any thread; the clock is advanced from one thread at a time (as with
-/// <see cref="FakeTimeProvider"/>), and counts due times in whole milliseconds.
+/// <see cref="FakeTimeProvider"/>), and counts due times to the tick, as it does.
 /// </summary>
 /// <example>
 /// <code>
@@ -156,10 +156,7 @@ public class VirtualClock : FakeTimeProvider
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
-            // In whole milliseconds, as FakeTimeProvider counts them: a due time under 1 ms fires at once, a period under
-            // 1 ms is no period, and the time a test waits for is the time the timer fires at.
-            dueTime = WholeMilliseconds(dueTime);
-            period = WholeMilliseconds(period);
+            // As FakeTimeProvider does: due times to the tick, and a zero due time fires at once, on this thread.
             var fireNow = dueTime == TimeSpan.Zero;
             lock (_sync)
             {
@@ -224,9 +221,6 @@ public class VirtualClock : FakeTimeProvider
             Dispose();
             return ValueTask.CompletedTask;
         }
-
-        private static TimeSpan WholeMilliseconds(TimeSpan time) =>
-            time == Timeout.InfiniteTimeSpan ? time : TimeSpan.FromMilliseconds((long)time.TotalMilliseconds);
 
         // Under _sync: the inner timer first, then the due time that Announce publishes.
         private void Arm(TimeSpan dueTime)

@@ -12,14 +12,13 @@ public class StateSequenceTests
         await h.StartAndAcceptAsync();
 
         var states = h.States.Values;
-        Assert.Equal(3, states.Count);
-        Assert.Equal((ConnectionState.Disconnected, ConnectionState.Disconnected), (states[0].Previous, states[0].Current));
-        Assert.Equal((ConnectionState.Disconnected, ConnectionState.Connecting), (states[1].Previous, states[1].Current));
+        Assert.Equal(2, states.Count);
+        Assert.Equal((ConnectionState.Disconnected, ConnectionState.Connecting), (states[0].Previous, states[0].Current));
+        Assert.Equal(1, states[0].Attempt);
+        Assert.Equal((ConnectionState.Connecting, ConnectionState.Connected), (states[1].Previous, states[1].Current));
         Assert.Equal(1, states[1].Attempt);
-        Assert.Equal((ConnectionState.Connecting, ConnectionState.Connected), (states[2].Previous, states[2].Current));
-        Assert.Equal(1, states[2].Attempt);
-        Assert.Null(states[2].Disconnect);
-        Assert.Null(states[2].CloseReason);
+        Assert.Null(states[1].Disconnect);
+        Assert.Null(states[1].CloseReason);
         Assert.Equal(ConnectionState.Connected, h.Connection.State);
         Assert.All(states, s => Assert.Equal(h.Clock.GetUtcNow(), s.Timestamp)); // virtual time did not move
     }
@@ -145,14 +144,15 @@ public class StateSequenceTests
     }
 
     [Fact]
-    public async Task StateChanges_replays_the_current_state_to_a_new_subscriber()
+    public async Task StateChanges_replays_the_latest_change_to_a_new_subscriber_and_nothing_before_the_first()
     {
+        // StateChanges carries transitions only (no made-up "Disconnected -> Disconnected"): before the first start there is
+        // nothing to replay, and State says Disconnected.
         await using var h = new Harness();
         using (var before = new Recorder<StateChange>(h.Connection.StateChanges))
         {
-            var first = Assert.Single(before.Values);
-            Assert.Equal(ConnectionState.Disconnected, first.Current);
-            Assert.Equal(ConnectionState.Disconnected, first.Previous);
+            Assert.Empty(before.Values);
+            Assert.Equal(ConnectionState.Disconnected, h.Connection.State);
         }
 
         await h.StartAndAcceptAsync();

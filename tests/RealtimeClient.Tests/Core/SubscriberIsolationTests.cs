@@ -11,17 +11,16 @@ public class SubscriberIsolationTests
         await using var h = new Harness();
         var thrower = Substitute.For<IObserver<StateChange>>();
         thrower.When(o => o.OnNext(Arg.Any<StateChange>())).Do(_ => throw new InvalidOperationException("subscriber failure (test)"));
-        using var subscription = h.Connection.StateChanges.Subscribe(thrower); // throws on the replay already
-        thrower.Received(1).OnNext(Arg.Is<StateChange>(s => s.Current == ConnectionState.Disconnected));
+        using var subscription = h.Connection.StateChanges.Subscribe(thrower);
+
+        var server = await h.StartAndAcceptAsync();
         var failed = await h.Errors.FirstAsync(e => e.Kind == ErrorKind.SubscriberFailed);
         Assert.IsType<InvalidOperationException>(failed.Exception);
         Assert.Contains("StateChanges", failed.Message, StringComparison.Ordinal);
 
-        var server = await h.StartAndAcceptAsync();
-
         Assert.Equal(ConnectionState.Connected, h.Connection.State);
-        thrower.Received(3).OnNext(Arg.Any<StateChange>()); // replay, Connecting, Connected: it stays subscribed
-        Assert.Equal(3, h.Errors.Values.Count(e => e.Kind == ErrorKind.SubscriberFailed));
+        thrower.Received(2).OnNext(Arg.Any<StateChange>()); // Connecting, Connected: it stays subscribed
+        Assert.Equal(2, h.Errors.Values.Count(e => e.Kind == ErrorKind.SubscriberFailed));
         Assert.DoesNotContain(h.States.Values, s => s.Current is ConnectionState.Reconnecting or ConnectionState.Closed);
 
         using var messages = new Recorder<InboundMessage>(h.Connection.Messages);
@@ -32,7 +31,7 @@ public class SubscriberIsolationTests
 
         await h.Connection.StopAsync().Safe();
         Assert.Equal(ConnectionState.Closed, h.Connection.State);
-        thrower.Received(4).OnNext(Arg.Any<StateChange>());
+        thrower.Received(3).OnNext(Arg.Any<StateChange>());
         thrower.DidNotReceive().OnError(Arg.Any<Exception>());
     }
 
