@@ -28,7 +28,6 @@ public sealed class HealthCheckEndToEndTests
         await using var provider = services.BuildServiceProvider();
         var health = provider.GetRequiredService<HealthCheckService>();
         var connection = provider.GetRequiredKeyedService<IRealtimeConnection>("prices");
-        using var states = new Recorder<StateChange>(connection.StateChanges);
         var seen = new List<HealthReportEntry>();
 
         async Task<HealthReportEntry> Check()
@@ -41,13 +40,17 @@ public sealed class HealthCheckEndToEndTests
 
         Assert.Equal(HealthStatus.Unhealthy, (await Check()).Status);
 
+        // Subscribed after the check's own subscription (made by its first run): a state change reaches observers in the
+        // order they subscribed, so when this recorder has seen a change, the check has seen it too.
+        using var states = new Recorder<StateChange>(connection.StateChanges);
+
         connection.Start();
         var socket = await server.AcceptAsync().Safe();
         await states.FirstAsync(s => s.Current == ConnectionState.Connected).Safe();
         Assert.Equal(HealthStatus.Healthy, (await Check()).Status);
 
         await socket.CloseAsync(WebSocketCloseStatus.InternalServerError, "restarting, token-123 is fine");
-        var lost = await states.NextAsync(s => s.Current == ConnectionState.Reconnecting).Safe();
+        var lost = await states.FirstAsync(s => s.Current == ConnectionState.Reconnecting).Safe();
         var reconnecting = await Check();
         Assert.Equal(HealthStatus.Degraded, reconnecting.Status);
         Assert.Equal(
@@ -66,7 +69,7 @@ public sealed class HealthCheckEndToEndTests
         Assert.Equal(HealthStatus.Healthy, (await Check()).Status);
 
         await again.CloseAsync(4003, "go away, key-456");
-        await states.NextAsync(s => s.Current == ConnectionState.Closed).Safe();
+        await states.FirstAsync(s => s.Current == ConnectionState.Closed).Safe();
         var closed = await Check();
         Assert.Equal(HealthStatus.Unhealthy, closed.Status);
         Assert.Equal("Closed for good (FatalCloseStatus) after: server closed with 4003; 0 queued, 0 unacknowledged", closed.Description);

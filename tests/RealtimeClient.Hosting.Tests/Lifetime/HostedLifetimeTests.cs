@@ -22,7 +22,7 @@ public sealed class HostedLifetimeTests
         await app.Host.StopAsync().Safe();
 
         Assert.Equal(WebSocketCloseStatus.NormalClosure, (await server.ClientClosed.Safe()).Status);
-        Assert.Equal(CloseReason.Stopped, app.States.Values[^1].CloseReason);
+        Assert.Equal(CloseReason.Stopped, (await app.States.FirstAsync(s => s.Current == ConnectionState.Closed).Safe()).CloseReason);
         Assert.Equal([4000, 4001, 4003], app.Logs.GetSnapshot().Where(l => l.Category == "RealtimeClient.Hosting").Select(l => l.Id.Id));
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using NSubstitute;
 using RealtimeClient.Testing;
 
 namespace RealtimeClient.Hosting.Tests.Registration;
@@ -52,8 +53,10 @@ public sealed class ResolutionTests
         await using var server = new InMemoryWebSocketServer();
         var clock = new VirtualClock();
         var services = new ServiceCollection();
+        var logs = Substitute.For<ILoggerProvider>();
+        logs.CreateLogger(Arg.Any<string>()).Returns(NullLogger.Instance);
         services.AddSingleton<TimeProvider>(clock);
-        services.AddFakeLogging();
+        services.AddLogging(logging => logging.AddProvider(logs));
         services.AddRealtimeConnection(new RealtimeOptions { Uri = Address, Connector = server });
         await using var provider = services.BuildServiceProvider();
         var connection = provider.GetRequiredService<IRealtimeConnection>();
@@ -64,7 +67,7 @@ public sealed class ResolutionTests
         var connected = await states.FirstAsync(s => s.Current == ConnectionState.Connected).Safe();
 
         Assert.Equal(clock.GetUtcNow(), connected.Timestamp);
-        Assert.Contains(provider.GetFakeLogCollector().GetSnapshot(), log => log.Category?.StartsWith("RealtimeClient", StringComparison.Ordinal) == true);
+        logs.Received().CreateLogger("RealtimeClient.RealtimeConnection"); // the container's logger factory
     }
 
     [Fact]
