@@ -26,6 +26,9 @@ internal sealed class EchoServerProcess : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The server's process id (its open-file limit is read from /proc).</summary>
+    public int ProcessId => _process.Id;
+
     public Uri Uri => new(string.Create(CultureInfo.InvariantCulture, $"ws://127.0.0.1:{Port}/ws"));
 
     public static string DefaultServerDll => Path.Combine(AppContext.BaseDirectory, "echo-server", "EchoServer.dll");

@@ -5,7 +5,7 @@ namespace LoopbackHarness.Measurements;
 
 /// <summary>
 /// Throughput, round trip and allocations: one connection per side, all open at once, rounds interleaved
-/// between the sides (rotating who goes first) so drift (CPU frequency, tiering, the other process) hits both.
+/// between the sides (rotating who goes first) so drift (CPU frequency, tiering, the other process) hits all alike.
 /// </summary>
 internal static class EchoMeasurements
 {
@@ -49,6 +49,7 @@ internal static class EchoMeasurements
                 Array.Sort(sorted);
                 ctx.Results.Set(m.RttMedian, s.Side.Name, ToMicros(Stats.Percentile(sorted, 50)));
                 ctx.Results.Set(m.RttP99, s.Side.Name, ToMicros(Stats.Percentile(sorted, 99)));
+                ctx.Results.RoundTripMicros[s.Side.Name] = Array.ConvertAll(sorted, ToMicros);
             }
 
             await AllocationsAsync(ctx, sessions, m.Alloc64, payload64, o.Messages64);
