@@ -21,6 +21,8 @@ internal sealed class Metrics
         {
             AtLeastPeer = true,
         };
+        Cpu64 = new("  CPU time per message in this process, 64 B echo", Fmt.CpuMicros);
+        Cpu4K = new("  CPU time per message in this process, 4 KiB echo", Fmt.CpuMicros);
         RttMedian = new("round trip, 64 B, median", Fmt.Micros, Goal.RatioAtMost, 1.02, "≤ 1.02 × bare");
         RttP99 = new("round trip, 64 B, p99", Fmt.Micros, Goal.RatioAtMost, 1.10, "≤ 1.10 × bare");
         Alloc64 = new("allocated per message, 64 B echo (send + receive + string)", Fmt.Bytes, Goal.ExcessAtMost, 16, "≤ bare + 16 B");
@@ -38,6 +40,7 @@ internal sealed class Metrics
         {
             EveryRunAtLeast = 0.90,
         };
+        TypedCpu = new("  CPU time per tick in this process", Fmt.CpuMicros);
         TypedCeiling = new("  reference: same burst, counted without decoding (server ceiling)", Fmt.Rate);
         ReconnectFromReady = new(
             $"reconnect: server ready → connected + {options.ReconnectQueued} queued echoed (bare: new socket by hand, at once)",
@@ -53,6 +56,8 @@ internal sealed class Metrics
 
     public Metric Throughput64 { get; }
     public Metric Throughput4K { get; }
+    public Metric Cpu64 { get; }
+    public Metric Cpu4K { get; }
     public Metric RttMedian { get; }
     public Metric RttP99 { get; }
     public Metric Alloc64 { get; }
@@ -66,6 +71,7 @@ internal sealed class Metrics
     public Metric StreamRate { get; }
     public Metric StreamTimers { get; }
     public Metric Typed { get; }
+    public Metric TypedCpu { get; }
     public Metric TypedCeiling { get; }
     public Metric ReconnectFromReady { get; }
     public Metric ReconnectFromLoss { get; }
@@ -73,9 +79,9 @@ internal sealed class Metrics
     /// <summary>Every row, in table order (rows of a failed measurement still show).</summary>
     public IEnumerable<Metric> All =>
     [
-        Throughput64, Throughput4K, RttMedian, RttP99, Alloc64, Alloc4K, IdleManaged, IdleWorkingSet,
+        Throughput64, Cpu64, Throughput4K, Cpu4K, RttMedian, RttP99, Alloc64, Alloc4K, IdleManaged, IdleWorkingSet,
         ScaleManaged, ScaleWorkingSet, ScaleTimers, StreamCpu, StreamRate, StreamTimers,
-        Typed, TypedCeiling, ReconnectFromReady, ReconnectFromLoss,
+        Typed, TypedCpu, TypedCeiling, ReconnectFromReady, ReconnectFromLoss,
     ];
 
     private static string Thousands(int n) => n.ToString("#,0", CultureInfo.InvariantCulture);
