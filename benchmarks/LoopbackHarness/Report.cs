@@ -58,7 +58,7 @@ internal static class Report
         return [.. list];
     }
 
-    /// <summary>Per run: side / bare, or side − bare for <see cref="Goal.ExcessAtMost"/>; runs missing either are left out.</summary>
+    /// <summary>Per run: side / bare (bare &gt; 0), or side − bare for <see cref="Goal.ExcessAtMost"/>; runs missing either are left out.</summary>
     private static double[] Compare(Metric metric, string side, IReadOnlyList<Results> runs)
     {
         var list = new List<double>();
@@ -70,8 +70,9 @@ internal static class Report
                 {
                     list.Add(value - bare);
                 }
-                else if (bare != 0)
+                else if (bare > 0)
                 {
+                    // A ratio to nothing or to a negative delta (a noisy working set) means nothing.
                     list.Add(value / bare);
                 }
             }
