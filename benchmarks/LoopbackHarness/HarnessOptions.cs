@@ -51,6 +51,11 @@ internal sealed record HarnessOptions
 
     public string? OutputPath { get; init; }
 
+    /// <summary>Only these steps (echo, idle, scale, stream, typed, reconnect); null: all.</summary>
+    public IReadOnlySet<string>? Only { get; init; }
+
+    public static readonly string[] StepKeys = ["echo", "idle", "scale", "stream", "typed", "reconnect"];
+
     /// <summary>The chart (PNG). Default: next to <see cref="OutputPath"/> (same name, .png), else in the temp folder.</summary>
     public string? ChartPath { get; init; }
 
@@ -80,7 +85,7 @@ internal sealed record HarnessOptions
 
     public const string Usage = """
         usage: LoopbackHarness [--quick] [--repeat N] [--out FILE.md] [--chart FILE.png] [--connections N]
-                               [--scale-connections N] [--stream-connections N] [--server PATH/EchoServer.dll]
+                               [--scale-connections N] [--stream-connections N] [--only STEPS] [--server PATH]
           --quick                 small run for CI, under a minute (fewer messages and rounds, a few hundred connections)
           --repeat N              run everything N times; each ratio is shown as min / median / max over the runs
           --out FILE              also write the Markdown table (and with --repeat, each run's table) to FILE
@@ -89,6 +94,7 @@ internal sealed record HarnessOptions
           --scale-connections N   idle connections for the scale rows (default 10000, quick 500); needs N + 200
                                   file descriptors in this process and in the echo server (ulimit -n)
           --stream-connections N  connections for the streaming row, 50 msg/s each (default 1000, quick 200)
+          --only STEP[,STEP]      run only these steps: echo, idle, scale, stream, typed, reconnect (default: all)
           --server PATH           echo server to start (default: echo-server/EchoServer.dll next to the harness)
         """;
 
@@ -118,6 +124,10 @@ internal sealed record HarnessOptions
                     break;
                 case "--repeat" when Positive(value) is int n and <= 20:
                     options = options with { Repeat = n };
+                    i++;
+                    break;
+                case "--only" when value is not null && value.Split(',').All(k => StepKeys.Contains(k)):
+                    options = options with { Only = value.Split(',').ToHashSet(StringComparer.Ordinal) };
                     i++;
                     break;
                 case "--chart" when value is not null:

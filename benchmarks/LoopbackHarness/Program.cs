@@ -63,15 +63,16 @@ var ctx = new BenchContext
 ctx.Progress($"echo server listening on {ctx.Server.Uri}; {descriptors}");
 try
 {
-    (string Name, Func<BenchContext, Task> Run)[] steps =
+    (string Key, string Name, Func<BenchContext, Task> Run)[] allSteps =
     [
-        ("throughput / round trip / allocations", EchoMeasurements.RunAsync),
-        ("idle memory", IdleMemory.RunAsync),
-        ("scale: idle connections", IdleMemory.RunScaleAsync),
-        ("scale: streaming connections", StreamCpu.RunAsync),
-        ("typed receive", TypedReceive.RunAsync),
-        ("reconnect", Reconnect.RunAsync),   // last: it kills and restarts the server
+        ("echo", "throughput / round trip / allocations", EchoMeasurements.RunAsync),
+        ("idle", "idle memory", IdleMemory.RunAsync),
+        ("scale", "scale: idle connections", IdleMemory.RunScaleAsync),
+        ("stream", "scale: streaming connections", StreamCpu.RunAsync),
+        ("typed", "typed receive", TypedReceive.RunAsync),
+        ("reconnect", "reconnect", Reconnect.RunAsync),   // last: it kills and restarts the server
     ];
+    var steps = allSteps.Where(s => options.Only is null || options.Only.Contains(s.Key)).Select(s => (s.Name, s.Run)).ToArray();
     for (int r = 0; r < options.Repeat; r++)
     {
         ctx.Run = r;
@@ -111,7 +112,8 @@ finally
 }
 
 string mode = string.Create(CultureInfo.InvariantCulture,
-    $"{(options.Quick ? "quick" : "full")}, {options.Repeat} run{(options.Repeat == 1 ? "" : "s")} " +
+    $"{(options.Quick ? "quick" : "full")}, {options.Repeat} run{(options.Repeat == 1 ? "" : "s")}" +
+    $"{(options.Only is null ? "" : ", only " + string.Join(", ", options.Only.Order()))} " +
     $"({options.Rounds} rounds of {options.Messages64:#,0} × 64 B, {options.Messages4K:#,0} × 4 KiB, " +
     $"{options.RttSamplesPerRound:#,0} round trips, {options.Ticks:#,0} ticks; {options.IdleConnections:#,0} and " +
     $"{options.ScaleIdleConnections:#,0} idle connections; {options.StreamConnections:#,0} × {options.StreamRate} msg/s of " +
