@@ -81,6 +81,12 @@ try
         var runWall = Stopwatch.StartNew();
         string runLoad = LoadAverage();
         ctx.Progress($"run {r + 1} of {options.Repeat}");
+        if (ctx.Server.HasExited)
+        {
+            // A reconnect run that failed between killing the server and starting the new one.
+            await ctx.Server.DisposeAsync();
+            ctx.Server = await EchoServerProcess.StartAsync(options.ServerDll, 0, run.Token);
+        }
         foreach (var (name, step) in steps)
         {
             try
