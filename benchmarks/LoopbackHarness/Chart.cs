@@ -5,8 +5,9 @@ namespace LoopbackHarness;
 
 /// <summary>
 /// The picture of a run (ScottPlot): left, the round-trip latency distribution of the three clients (every round trip
-/// of every run, as a cumulative distribution); right, the throughput rows as a ratio to bare (bar: median over the
-/// runs, whisker: min to max), each bar labelled with its median messages per second.
+/// of every run, as a cumulative distribution); middle, the throughput rows as a ratio to bare (bar: median over the
+/// runs, whisker: min to max), each bar labelled with its median messages per second; right, the CPU time per message
+/// of the same rounds, the same way (steadier than the rates when the machine is busy).
 /// </summary>
 internal static class Chart
 {
@@ -20,17 +21,18 @@ internal static class Chart
     public static void Write(string path, Metrics metrics, IReadOnlyList<Results> runs, string caption)
     {
         var multiplot = new Multiplot();
-        multiplot.AddPlots(2);
+        multiplot.AddPlots(3);
         multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
         Latency(multiplot.GetPlot(0), runs, caption);
         Throughput(multiplot.GetPlot(1), metrics, runs);
+        CpuTime(multiplot.GetPlot(2), metrics, runs);
         string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
         if (folder is not null)
         {
             Directory.CreateDirectory(folder);
         }
 
-        multiplot.SavePng(path, 1600, 700);
+        multiplot.SavePng(path, 2100, 700);
     }
 
     private static void Latency(Plot plot, IReadOnlyList<Results> runs, string caption)
@@ -64,7 +66,7 @@ internal static class Chart
             line.LegendText = string.Create(CultureInfo.InvariantCulture, $"{side}: median {median:0.0} µs, p99 {p99:0.0} µs");
         }
 
-        plot.Title("Round trip, 64 B echo: distribution\n" + caption, 14);
+        plot.Title("Round trip, 64 B echo: distribution, all runs pooled\n" + caption, 14);
         plot.XLabel("round trip (µs)");
         plot.YLabel("round trips at or below (%)");
         plot.Axes.SetLimits(0, right > 0 ? right : 100, 0, 100);
@@ -73,13 +75,23 @@ internal static class Chart
 
     private static void Throughput(Plot plot, Metrics metrics, IReadOnlyList<Results> runs)
     {
-        (Metric Metric, string Label)[] rows =
-        [
-            (metrics.Throughput64, "echo, 64 B"),
-            (metrics.Throughput4K, "echo, 4 KiB"),
-            (metrics.Typed, "typed receive, 256 B"),
-        ];
+        (Metric, string)[] rows = [(metrics.Throughput64, "echo, 64 B"), (metrics.Throughput4K, "echo, 4 KiB"), (metrics.Typed, "typed receive, 256 B")];
+        Bars(plot, rows, runs, v => string.Create(CultureInfo.InvariantCulture, $"{v / 1000:#,0}k"));
+        plot.Title("Throughput relative to bare (same run)\nbar: median over runs, whisker: min–max, label: msg/s", 14);
+        plot.YLabel("× bare ClientWebSocket (higher is better)");
+    }
 
+    private static void CpuTime(Plot plot, Metrics metrics, IReadOnlyList<Results> runs)
+    {
+        (Metric, string)[] rows = [(metrics.Cpu64, "echo, 64 B"), (metrics.Cpu4K, "echo, 4 KiB"), (metrics.TypedCpu, "typed receive, 256 B")];
+        Bars(plot, rows, runs, v => string.Create(CultureInfo.InvariantCulture, $"{v:0.00} µs"));
+        plot.Title("CPU time per message relative to bare (same rounds)\nbar: median over runs, whisker: min–max, label: µs", 14);
+        plot.YLabel("× bare ClientWebSocket (lower is better)");
+    }
+
+    /// <summary>Grouped bars, one group per row, one bar per side: the side / bare ratio, labelled with the side's own figure.</summary>
+    private static void Bars(Plot plot, (Metric Metric, string Label)[] rows, IReadOnlyList<Results> runs, Func<double, string> label)
+    {
         const double Width = 0.27;
         double top = 1.2;
         for (int s = 0; s < Palette.Length; s++)
@@ -88,22 +100,21 @@ internal static class Chart
             var bars = new List<Bar>();
             for (int r = 0; r < rows.Length; r++)
             {
-                var (ratios, rates) = PerRun(rows[r].Metric, side, runs);
+                var (ratios, values) = PerRun(rows[r].Metric, side, runs);
                 if (ratios.Length == 0)
                 {
                     continue;
                 }
 
                 double x = r + ((s - 1) * Width);
-                double median = Stats.Median(ratios);
                 top = Math.Max(top, ratios.Max() + 0.15);
                 bars.Add(new Bar
                 {
                     Position = x,
-                    Value = median,
+                    Value = Stats.Median(ratios),
                     Size = Width * 0.9,
                     FillColor = color,
-                    Label = string.Create(CultureInfo.InvariantCulture, $"{Stats.Median(rates) / 1000:#,0}k"),
+                    Label = label(Stats.Median(values)),
                 });
                 if (ratios.Length > 1)
                 {
@@ -120,14 +131,12 @@ internal static class Chart
 
         var one = plot.Add.HorizontalLine(1.0, 1, Colors.Black, LinePattern.Dashed);
         one.LegendText = "= bare";
-        plot.Axes.Bottom.SetTicks([0, 1, 2], [.. rows.Select(r => r.Label)]);
+        plot.Axes.Bottom.SetTicks([.. Enumerable.Range(0, rows.Length).Select(i => (double)i)], [.. rows.Select(r => r.Label)]);
         plot.Axes.SetLimits(-0.6, rows.Length - 0.4, 0, top);
-        plot.Title("Throughput relative to bare (same run)\nbar: median over runs, whisker: min–max, label: msg/s", 14);
-        plot.YLabel("× bare ClientWebSocket");
         plot.ShowLegend(Edge.Bottom);
     }
 
-    /// <summary>Per run: side / bare and the side's own rate.</summary>
+    /// <summary>Per run: side / bare and the side's own figure.</summary>
     private static (double[] Ratios, double[] Rates) PerRun(Metric metric, string side, IReadOnlyList<Results> runs)
     {
         var ratios = new List<double>();
