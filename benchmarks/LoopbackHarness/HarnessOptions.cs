@@ -76,7 +76,7 @@ internal sealed record HarnessOptions
         IdleConnections = 200,   // also keeps CI runners with a 1,024 descriptor limit safe
         ScaleIdleConnections = 500,
         StreamConnections = 200,
-        StreamDuration = TimeSpan.FromSeconds(2),
+        StreamDuration = TimeSpan.FromSeconds(1),
         TimerSettle = TimeSpan.FromSeconds(1),
         Ticks = 50_000,
         ReconnectTrials = 1,
