@@ -3,7 +3,7 @@ using System.Net.WebSockets;
 
 namespace EchoServer;
 
-/// <summary>One connection: receive a whole message, echo it (or run a tick burst), repeat until close.</summary>
+/// <summary>One connection: receive a whole message, echo it (or run a tick burst or stream), repeat until close.</summary>
 internal static class EchoLoop
 {
     private const int InitialBufferSize = 8 * 1024;
@@ -48,10 +48,12 @@ internal static class EchoLoop
                     }
                 }
 
-                if (result.MessageType == WebSocketMessageType.Text
-                    && TickBurst.TryParseRequest(buffer.AsSpan(0, count), out int burstCount, out int burstSize))
+                if (result.MessageType == WebSocketMessageType.Text && ServerRequest.TryParse(buffer.AsSpan(0, count), out var request))
                 {
-                    await TickBurst.SendAsync(socket, burstCount, burstSize, stopping);
+                    // Inline: the connection echoes nothing else until the burst or stream has been sent.
+                    await (request.Kind == RequestKind.Burst
+                        ? TickBurst.SendAsync(socket, request.Count, request.Size, stopping)
+                        : TickStream.SendAsync(socket, request.Count, request.Size, request.Rate, stopping));
                 }
                 else
                 {

@@ -8,6 +8,7 @@
 //  * A text message {"type":"burst","data":{"count":N,"size":S}} instead makes the server send N envelopes
 //    {"type":"tick","data":{"seq":i,"symbol":"ABC","price":123.45,"note":"..."}} of about S bytes each,
 //    back to back, one send at a time (see TickBurst.cs).
+//  * {"type":"stream","data":{"count":N,"size":S,"rate":R}} sends the same envelopes R a second (TickStream.cs).
 using System.Globalization;
 using System.Net;
 using EchoServer;
@@ -40,7 +41,7 @@ builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSe
 builder.WebHost.ConfigureKestrel(o =>
 {
     o.AddServerHeader = false;
-    o.Limits.MaxConcurrentConnections = null;          // the idle-memory run opens 1,000 sockets
+    o.Limits.MaxConcurrentConnections = null;          // the scale row opens 10,000 sockets
     o.Limits.MaxConcurrentUpgradedConnections = null;
     o.Listen(IPAddress.Loopback, port);
 });

@@ -16,7 +16,23 @@ internal sealed class BenchContext
 
     public required IReadOnlyList<ClientSide> Sides { get; init; }
 
-    public required Results Results { get; init; }
+    /// <summary>The figures of the current run (a new one for each run of <c>--repeat</c>).</summary>
+    public required Results Results { get; set; }
+
+    /// <summary>Which run of <c>--repeat</c> this is, from 0.</summary>
+    public int Run { get; set; }
+
+    /// <summary>
+    /// The sides in the order the one-side-at-a-time steps (memory, streaming) visit them in this run: rotated by one
+    /// each run, so no side is always first (fresh heap) or last.
+    /// </summary>
+    public IEnumerable<ClientSide> SidesInTurn()
+    {
+        for (int k = 0; k < Sides.Count; k++)
+        {
+            yield return Sides[(Run + k) % Sides.Count];
+        }
+    }
 
     public required Metrics Metrics { get; init; }
 

@@ -26,6 +26,25 @@ internal sealed class EchoServerProcess : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>True once the server process has gone (killed by the reconnect run, or crashed).</summary>
+    public bool HasExited
+    {
+        get
+        {
+            try
+            {
+                return _process.HasExited;
+            }
+            catch (InvalidOperationException)
+            {
+                return true;   // disposed
+            }
+        }
+    }
+
+    /// <summary>The server's process id (its open-file limit is read from /proc).</summary>
+    public int ProcessId => _process.Id;
+
     public Uri Uri => new(string.Create(CultureInfo.InvariantCulture, $"ws://127.0.0.1:{Port}/ws"));
 
     public static string DefaultServerDll => Path.Combine(AppContext.BaseDirectory, "echo-server", "EchoServer.dll");

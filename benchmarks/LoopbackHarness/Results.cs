@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 
 namespace LoopbackHarness;
 
@@ -23,111 +22,43 @@ internal enum Goal
 }
 
 /// <summary>One row of the table.</summary>
-/// <param name="ShowRatio">False where library / bare means nothing (e.g. the library waits its backoff, bare does not).</param>
-internal sealed record Metric(string Name, Func<double, string> Format, Goal Goal = Goal.None, double Threshold = 0, string Target = "—", bool ShowRatio = true);
+/// <param name="ShowRatio">False where x / bare means nothing (e.g. the library waits its backoff, bare does not).</param>
+internal sealed record Metric(string Name, Func<double, string> Format, Goal Goal = Goal.None, double Threshold = 0, string Target = "—", bool ShowRatio = true)
+{
+    /// <summary>With <see cref="Goal.RatioAtLeast"/>: every run's ratio must also reach this (NaN: no such floor).</summary>
+    public double EveryRunAtLeast { get; init; } = double.NaN;
 
-/// <summary>The figures of a run, keyed by metric and side, and the table they make.</summary>
+    /// <summary>The library must also be at least Websocket.Client (median of the runs' library / Websocket.Client ≥ 1).</summary>
+    public bool AtLeastPeer { get; init; }
+}
+
+/// <summary>The figures of one run of the harness, keyed by metric and side, plus the raw round-trip samples.</summary>
 internal sealed class Results
 {
-    private readonly List<Metric> _order = [];
     private readonly Dictionary<(Metric, string), double> _values = [];
     private readonly Dictionary<(Metric, string), string> _notes = [];
 
     public List<string> Footnotes { get; } = [];
 
-    /// <summary>Fixes the row order up front, so rows of a failed measurement still show.</summary>
-    public void Declare(IEnumerable<Metric> metrics)
-    {
-        foreach (var metric in metrics)
-        {
-            Track(metric);
-        }
-    }
+    /// <summary>Every round trip of each side in this run, in µs, sorted (the chart's latency distribution).</summary>
+    public Dictionary<string, double[]> RoundTripMicros { get; } = [];
 
-    public void Set(Metric metric, string side, double value)
-    {
-        Track(metric);
-        _values[(metric, side)] = value;
-    }
+    public void Set(Metric metric, string side, double value) => _values[(metric, side)] = value;
 
     /// <summary>A cell without a number ("n/a", "error", …).</summary>
-    public void Note(Metric metric, string side, string text)
-    {
-        Track(metric);
-        _notes[(metric, side)] = text;
-    }
+    public void Note(Metric metric, string side, string text) => _notes[(metric, side)] = text;
 
-    public bool AnyTargetMissed { get; private set; }
+    public bool TryGet(Metric metric, string side, out double value) => _values.TryGetValue((metric, side), out value);
 
-    public string ToMarkdown(bool libraryWired)
-    {
-        var text = new StringBuilder();
-        text.AppendLine("| metric | bare | library | ratio | target | met? |");
-        text.AppendLine("|---|---:|---:|---:|---|:---:|");
-        foreach (var metric in _order)
-        {
-            bool hasBare = _values.TryGetValue((metric, Sides.Bare), out double bare);
-            bool hasLibrary = _values.TryGetValue((metric, Sides.Library), out double library);
-            string bareCell = hasBare ? metric.Format(bare) : _notes.GetValueOrDefault((metric, Sides.Bare), "—");
-            string libraryCell = hasLibrary ? metric.Format(library)
-                : _notes.GetValueOrDefault((metric, Sides.Library), libraryWired ? "—" : "pending");
-
-            string ratio = "—";
-            string met = metric.Goal == Goal.None ? "—" : libraryWired ? "—" : "pending";
-            switch (metric.Goal)
-            {
-                case Goal.None when hasBare && hasLibrary && bare != 0 && metric.ShowRatio:
-                case Goal.RatioAtLeast or Goal.RatioAtMost when hasBare && hasLibrary && bare != 0:
-                    double r = library / bare;
-                    ratio = r.ToString("0.00", CultureInfo.InvariantCulture);
-                    if (metric.Goal != Goal.None)
-                    {
-                        met = Verdict(metric.Goal == Goal.RatioAtLeast ? r >= metric.Threshold : r <= metric.Threshold);
-                    }
-
-                    break;
-                case Goal.ExcessAtMost when hasBare && hasLibrary:
-                    double excess = library - bare;
-                    ratio = (excess >= 0 ? "+" : "") + metric.Format(excess);
-                    met = Verdict(excess <= metric.Threshold);
-                    break;
-                case Goal.LibraryAtMost when hasLibrary:
-                    met = Verdict(library <= metric.Threshold);
-                    break;
-            }
-
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {metric.Name} | {bareCell} | {libraryCell} | {ratio} | {metric.Target} | {met} |");
-        }
-
-        foreach (var footnote in Footnotes)
-        {
-            text.AppendLine();
-            text.AppendLine(footnote);
-        }
-
-        return text.ToString();
-    }
-
-    private string Verdict(bool ok)
-    {
-        AnyTargetMissed |= !ok;
-        return ok ? "yes" : "**NO**";
-    }
-
-    private void Track(Metric metric)
-    {
-        if (!_order.Contains(metric))
-        {
-            _order.Add(metric);
-        }
-    }
+    public string? NoteOf(Metric metric, string side) => _notes.GetValueOrDefault((metric, side));
 }
 
-/// <summary>Names of the two columns.</summary>
+/// <summary>Names of the three columns.</summary>
 internal static class Sides
 {
     public const string Bare = "bare";
     public const string Library = "library";
+    public const string Peer = "Websocket.Client";
 }
 
 /// <summary>Number formats for the table.</summary>
@@ -142,6 +73,13 @@ internal static class Fmt
     public static string Bytes(double bytes) => bytes.ToString("#,0", CultureInfo.InvariantCulture) + " B";
 
     public static string KiB(double bytes) => (bytes / 1024).ToString("#,0.0", CultureInfo.InvariantCulture) + " KiB";
+
+    /// <summary>CPU time per message, in µs (the value is µs already).</summary>
+    public static string CpuMicros(double microseconds) => microseconds.ToString("#,0.00", CultureInfo.InvariantCulture) + " µs";
+
+    public static string Count(double count) => count.ToString("0.00", CultureInfo.InvariantCulture);
+
+    public static string Ratio(double ratio) => ratio.ToString("0.00", CultureInfo.InvariantCulture);
 }
 
 /// <summary>Order statistics.</summary>

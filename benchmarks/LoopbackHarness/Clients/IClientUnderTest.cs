@@ -1,18 +1,16 @@
 namespace LoopbackHarness.Clients;
 
 /// <summary>
-/// One connection of one side of the table (bare <c>ClientWebSocket</c> or the library), driven by the same
-/// measurement code for both. Inbound messages are pushed to the <see cref="IInboundSink"/> given at creation,
+/// One connection of one side of the table (bare <c>ClientWebSocket</c>, the library, or Websocket.Client), driven by
+/// the same measurement code for all. Inbound messages are pushed to the <see cref="IInboundSink"/> given at creation,
 /// from whatever thread the client receives on.
 /// </summary>
 /// <remarks>
-/// Adding the library is one class, <c>LibraryClient : IReconnectingClient</c>, plus one line in Program.cs
-/// (see the TODO there): Connect = <c>StartAsync</c> and wait for the Connected state; SendText =
-/// <c>SendAsync(text)</c>; <see cref="ReceiveMode.Text"/> = subscribe <c>Messages</c> and call
-/// <c>OnText(m.Text)</c>; <see cref="ReceiveMode.Ticks"/> = subscribe
-/// <c>On("tick", HarnessJsonContext.Default.Tick)</c> and call <c>OnTick</c>; <see cref="ReceiveMode.CountOnly"/>
-/// may behave like Text; reconnect = a fixed <see cref="ClientRequest.ReconnectDelay"/> without jitter and the
-/// state stream for the two waits. DisposeAsync must be idempotent and finish promptly even when the server is gone.
+/// Adding a client is one class implementing this interface (or <see cref="IReconnectingClient"/> when it reconnects by
+/// itself and keeps what is sent meanwhile) plus one line in Program.cs's list of sides. <see cref="ReceiveMode.Text"/>:
+/// call <c>OnText</c> with each text message as a string; <see cref="ReceiveMode.Ticks"/>: decode each tick envelope and
+/// call <c>OnTick</c>; <see cref="ReceiveMode.CountOnly"/> may behave like Text. DisposeAsync must be idempotent and
+/// finish promptly even when the server is gone.
 /// </remarks>
 internal interface IClientUnderTest : IAsyncDisposable
 {
@@ -74,9 +72,15 @@ internal interface IInboundSink
 internal sealed record ClientRequest(Uri Uri, ReceiveMode Mode, IInboundSink Sink, TimeSpan ReconnectDelay);
 
 /// <summary>One column of the table.</summary>
-internal sealed class ClientSide(string name, Func<ClientRequest, IClientUnderTest> create)
+/// <param name="hasReconnectRows">
+/// False for a client whose sends are dropped silently while it is disconnected (Websocket.Client): the reconnect run
+/// queues sends while the server is down and waits for their echoes, which would never come. Its cells read "n/a".
+/// </param>
+internal sealed class ClientSide(string name, Func<ClientRequest, IClientUnderTest> create, bool hasReconnectRows = true)
 {
     public string Name { get; } = name;
+
+    public bool HasReconnectRows { get; } = hasReconnectRows;
 
     public IClientUnderTest Create(ClientRequest request) => create(request);
 

@@ -5,7 +5,7 @@ namespace LoopbackHarness.Measurements;
 
 /// <summary>
 /// Throughput, round trip and allocations: one connection per side, all open at once, rounds interleaved
-/// between the sides (rotating who goes first) so drift (CPU frequency, tiering, the other process) hits both.
+/// between the sides (rotating who goes first) so drift (CPU frequency, tiering, the other process) hits all alike.
 /// </summary>
 internal static class EchoMeasurements
 {
@@ -36,8 +36,8 @@ internal static class EchoMeasurements
                 }
             }
 
-            await ThroughputAsync(ctx, sessions, m.Throughput64, payload64, o.Messages64);
-            await ThroughputAsync(ctx, sessions, m.Throughput4K, payload4K, o.Messages4K);
+            await ThroughputAsync(ctx, sessions, m.Throughput64, m.Cpu64, payload64, o.Messages64);
+            await ThroughputAsync(ctx, sessions, m.Throughput4K, m.Cpu4K, payload4K, o.Messages4K);
 
             ctx.Progress("round trip");
             var samples = sessions.ToDictionary(s => s, _ => new long[o.Rounds * o.RttSamplesPerRound]);
@@ -49,6 +49,7 @@ internal static class EchoMeasurements
                 Array.Sort(sorted);
                 ctx.Results.Set(m.RttMedian, s.Side.Name, ToMicros(Stats.Percentile(sorted, 50)));
                 ctx.Results.Set(m.RttP99, s.Side.Name, ToMicros(Stats.Percentile(sorted, 99)));
+                ctx.Results.RoundTripMicros[s.Side.Name] = Array.ConvertAll(sorted, ToMicros);
             }
 
             await AllocationsAsync(ctx, sessions, m.Alloc64, payload64, o.Messages64);
@@ -60,18 +61,23 @@ internal static class EchoMeasurements
         }
     }
 
-    private static async Task ThroughputAsync(BenchContext ctx, List<Session> sessions, Metric metric, string payload, int messages)
+    /// <summary>Messages per second (<paramref name="metric"/>) and this process's CPU time per message (<paramref name="cpuMetric"/>).</summary>
+    private static async Task ThroughputAsync(BenchContext ctx, List<Session> sessions, Metric metric, Metric cpuMetric, string payload, int messages)
     {
         ctx.Progress(metric.Name);
         var rates = sessions.ToDictionary(s => s, _ => new double[ctx.Options.Rounds]);
+        var cpu = sessions.ToDictionary(s => s, _ => new double[ctx.Options.Rounds]);
         await BenchContext.InterleaveAsync(sessions, ctx.Options.Rounds, async (s, round) =>
         {
+            var cpuBefore = Environment.CpuUsage.TotalTime;
             var elapsed = await PipelinedAsync(s, payload, messages, ctx.Cancellation);
+            cpu[s][round] = (Environment.CpuUsage.TotalTime - cpuBefore).TotalMicroseconds / messages;
             rates[s][round] = messages / elapsed.TotalSeconds;
         });
         foreach (var s in sessions)
         {
             ctx.Results.Set(metric, s.Side.Name, Stats.Median(rates[s]));
+            ctx.Results.Set(cpuMetric, s.Side.Name, Stats.Median(cpu[s]));
         }
     }
 

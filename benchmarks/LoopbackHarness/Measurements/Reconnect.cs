@@ -12,6 +12,8 @@ namespace LoopbackHarness.Measurements;
 /// Measured from the loss (the target: delay + 100 ms) and from the server being ready.</item>
 /// <item>Bare: it has no reconnect, so the reference is a hand-made one: as soon as the server is ready, a new
 /// <c>ClientWebSocket</c> connects and sends the N messages. That is the floor for "ready → flushed".</item>
+/// <item>Websocket.Client: n/a. It reconnects by itself, but both its sends drop a message silently while it is
+/// disconnected, so the N queued messages are never echoed (<see cref="ClientSide.HasReconnectRows"/>).</item>
 /// </list>
 /// </summary>
 internal static class Reconnect
@@ -26,7 +28,15 @@ internal static class Reconnect
         {
             foreach (var side in ctx.Sides)
             {
-                sessions.Add(await ctx.OpenAsync(side, ReceiveMode.Text));
+                if (side.HasReconnectRows)
+                {
+                    sessions.Add(await ctx.OpenAsync(side, ReceiveMode.Text));
+                }
+                else
+                {
+                    ctx.Results.Note(m.ReconnectFromReady, side.Name, "n/a");
+                    ctx.Results.Note(m.ReconnectFromLoss, side.Name, "n/a");
+                }
             }
 
             var fromReady = sessions.ToDictionary(s => s, _ => new double[o.ReconnectTrials]);

@@ -37,15 +37,22 @@ internal static class TypedReceive
             }
 
             var rates = runs.ToDictionary(r => r.Session, _ => new double[o.Rounds]);
+            var cpu = runs.ToDictionary(r => r.Session, _ => new double[o.Rounds]);
             await BenchContext.InterleaveAsync(runs, o.Rounds, async (run, round) =>
             {
+                var cpuBefore = Environment.CpuUsage.TotalTime;
                 var elapsed = await BurstAsync(run.Session, o.Ticks, o.TickSize, ctx.Cancellation);
+                cpu[run.Session][round] = (Environment.CpuUsage.TotalTime - cpuBefore).TotalMicroseconds / o.Ticks;
                 rates[run.Session][round] = o.Ticks / elapsed.TotalSeconds;
             });
 
             foreach (var (session, metric) in runs)
             {
                 ctx.Results.Set(metric, session.Side.Name, Stats.Median(rates[session]));
+                if (metric == ctx.Metrics.Typed)
+                {
+                    ctx.Results.Set(ctx.Metrics.TypedCpu, session.Side.Name, Stats.Median(cpu[session]));
+                }
             }
         }
         finally
