@@ -277,7 +277,7 @@ internal sealed class OutboundQueue : IDisposable
             }
             else
             {
-                ResolveWhileWriting(message, outcomes);
+                ResolveWhileWriting(message, ref outcomes);
             }
 
             AssertInvariants();
@@ -465,7 +465,7 @@ internal sealed class OutboundQueue : IDisposable
         lock (_gate)
         {
             AssertInvariants();
-            FailPendingLocked(reason, outcomes);
+            FailPendingLocked(reason, ref outcomes);
             if (inFlight)
             {
                 foreach (var message in _acks.TakeAll())
@@ -491,7 +491,7 @@ internal sealed class OutboundQueue : IDisposable
         {
             AssertInvariants();
             _closedWith = reason;
-            FailPendingLocked(reason, outcomes);
+            FailPendingLocked(reason, ref outcomes);
             AssertInvariants();
         }
 
@@ -665,7 +665,7 @@ internal sealed class OutboundQueue : IDisposable
     }
 
     /// <summary>Under the lock: a message whose write ended (failed) while an outcome was waiting for it.</summary>
-    private void ResolveWhileWriting(OutboundMessage message, Outcomes outcomes)
+    private void ResolveWhileWriting(OutboundMessage message, ref Outcomes outcomes)
     {
         if (message.RejectedWhileWriting is { } rejection)
         {
@@ -679,7 +679,7 @@ internal sealed class OutboundQueue : IDisposable
         }
     }
 
-    private void FailPendingLocked(DeliveryFailureReason reason, Outcomes outcomes)
+    private void FailPendingLocked(DeliveryFailureReason reason, ref Outcomes outcomes)
     {
         for (var node = _pending.First; node is not null;)
         {
@@ -899,7 +899,10 @@ internal sealed class OutboundQueue : IDisposable
         public void Run() => queue.RemoveOnTimerOrCancel(message, reason);
     }
 
-    /// <summary>Outcomes decided under the lock and set after it is released.</summary>
+    /// <summary>
+    /// Outcomes decided under the lock and set after it is released. A mutable struct whose lists are created on first use:
+    /// a helper that adds to it must take it by <see langword="ref"/>, or what it adds is lost with its copy.
+    /// </summary>
     private struct Outcomes
     {
         private List<(OutboundMessage Message, DeliveryFailureReason? Reason, ServerRejection? Rejection, bool Dropped)>? _messages;
