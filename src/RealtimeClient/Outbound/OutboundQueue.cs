@@ -131,6 +131,7 @@ internal sealed class OutboundQueue : IDisposable
         var outcomes = new Outcomes();
         Admission? wait = null;
         var admitted = false;
+        List<OutboundMessage> victims = [];
         lock (_gate)
         {
             AssertInvariants();
@@ -144,15 +145,14 @@ internal sealed class OutboundQueue : IDisposable
             }
             else
             {
-                switch (DecideOverflow(message.Length, out var victim))
+                switch (DecideOverflow(message.Length, behindWaiters: _waiting.Count > 0, victims))
                 {
                     case Overflow.Admit:
                         Admit(message, timeToLive, cancellationToken);
                         admitted = true;
                         break;
-                    case Overflow.DropVictim:
-                        RemovePending(victim!);
-                        outcomes.Drop(victim!, DeliveryFailureReason.Dropped);
+                    case Overflow.DropVictims:
+                        DropVictims(victims, ref outcomes);
                         Admit(message, timeToLive, cancellationToken);
                         admitted = true;
                         break;
@@ -179,36 +179,76 @@ internal sealed class OutboundQueue : IDisposable
     }
 
     /// <summary>
-    /// The one place the overflow policy is decided, under the lock: admit, drop a victim to make room, refuse, or wait.
-    /// A new policy is one more case here (and its enum value).
+    /// The one place the overflow policy is decided, under the lock: admit, drop victims to make room, refuse, or wait. A
+    /// new policy is one more case here (and its enum value). Called for a new sender and again for each sender waiting for
+    /// room whenever the queue changes, so a waiting sender is admitted as soon as its policy allows.
     /// </summary>
-    private Overflow DecideOverflow(int length, out OutboundMessage? victim)
+    /// <param name="length">The size of the message to admit.</param>
+    /// <param name="behindWaiters">Whether other senders already wait for room: they go first, in the order they called.</param>
+    /// <param name="victims">Filled with the messages to drop, in the order the policy gives them up, for <see cref="Overflow.DropVictims"/>.</param>
+    private Overflow DecideOverflow(int length, bool behindWaiters, List<OutboundMessage> victims)
     {
-        victim = null;
-
-        // Senders already waiting for room go first, in the order they called.
-        if (_waiting.Count == 0 && !IsFull(length))
+        victims.Clear();
+        if (!behindWaiters && !IsFull(length))
         {
             return Overflow.Admit;
         }
 
+        bool forward;
         switch (_options.Overflow)
         {
             case QueueOverflow.RejectNew:
                 return Overflow.Refuse;
             case QueueOverflow.DropOldest:
-                victim = FirstRemovable(_pending.First, forward: true);
+                forward = true;
                 break;
             case QueueOverflow.DropNewest:
-                victim = FirstRemovable(_pending.Last, forward: false);
+                forward = false;
                 break;
             default:
                 return Overflow.Wait;
         }
 
-        // Dropping one message makes room only when it is big enough; otherwise (or when the only messages are being
-        // written) the sender waits for room like under Wait.
-        return victim is not null && _waiting.Count == 0 && !IsFullWithout(victim, length) ? Overflow.DropVictim : Overflow.Wait;
+        if (behindWaiters)
+        {
+            return Overflow.Wait;
+        }
+
+        // Drop from the policy's end until the message fits. The message being written cannot be dropped: when nothing
+        // else can make room, the sender waits for that write like under Wait.
+        var count = _pending.Count;
+        var bytes = _pendingBytes;
+        for (var node = forward ? _pending.First : _pending.Last; node is not null && (count >= _options.MaxMessages || bytes + length > _options.MaxBytes); node = forward ? node.Next : node.Previous)
+        {
+            if (node.Value.Place == MessagePlace.Writing)
+            {
+                continue;
+            }
+
+            victims.Add(node.Value);
+            count--;
+            bytes -= node.Value.Length;
+        }
+
+        if (count >= _options.MaxMessages || bytes + length > _options.MaxBytes)
+        {
+            victims.Clear();
+            return Overflow.Wait;
+        }
+
+        return Overflow.DropVictims;
+    }
+
+    /// <summary>Under the lock: drops what <see cref="DecideOverflow"/> chose, each failing with <see cref="DeliveryFailureReason.Dropped"/>.</summary>
+    private void DropVictims(List<OutboundMessage> victims, ref Outcomes outcomes)
+    {
+        foreach (var victim in victims)
+        {
+            RemovePending(victim);
+            outcomes.Drop(victim, DeliveryFailureReason.Dropped);
+        }
+
+        victims.Clear();
     }
 
     /// <summary>A message whose write failed (or a resend) goes back to its place in the order, ahead of anything sent after it.</summary>
@@ -538,19 +578,6 @@ internal sealed class OutboundQueue : IDisposable
 
     private bool IsFull(int length) => _pending.Count >= _options.MaxMessages || _pendingBytes + length > _options.MaxBytes;
 
-    private bool IsFullWithout(OutboundMessage victim, int length) =>
-        _pending.Count - 1 >= _options.MaxMessages || _pendingBytes - victim.Length + length > _options.MaxBytes;
-
-    private static OutboundMessage? FirstRemovable(LinkedListNode<OutboundMessage>? node, bool forward)
-    {
-        while (node is not null && node.Value.Place == MessagePlace.Writing)
-        {
-            node = forward ? node.Next : node.Previous;
-        }
-
-        return node?.Value;
-    }
-
     /// <summary>The oldest message without an outcome whose last write was attempted on <paramref name="session"/>.</summary>
     private OutboundMessage? OldestAttempted(long session)
     {
@@ -711,10 +738,18 @@ internal sealed class OutboundQueue : IDisposable
         var admitted = false;
         lock (_gate)
         {
-            // Admit waiting senders in the order they called, while there is room for the first of them.
-            while (_closedWith is null && _waiting.First is { } first && !IsFull(first.Value.Message.Length))
+            // Admit waiting senders in the order they called, while the policy lets the first of them in.
+            List<OutboundMessage>? victims = null;
+            while (_closedWith is null && _waiting.First is { } first)
             {
                 var admission = first.Value;
+                var decision = DecideOverflow(admission.Message.Length, behindWaiters: false, victims ??= []);
+                if (decision is not (Overflow.Admit or Overflow.DropVictims))
+                {
+                    break;
+                }
+
+                DropVictims(victims, ref outcomes);
                 _waiting.RemoveFirst();
                 admission.Node = null;
                 Admit(admission.Message, admission.TimeToLive, admission.CancellationToken);
@@ -874,7 +909,7 @@ internal sealed class OutboundQueue : IDisposable
     private enum Overflow
     {
         Admit,
-        DropVictim,
+        DropVictims,
         Refuse,
         Wait,
     }
