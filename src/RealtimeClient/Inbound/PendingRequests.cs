@@ -53,12 +53,18 @@ internal sealed class PendingRequests
         return request;
     }
 
+    /// <summary>
+    /// The request is over (answered, failed, cancelled or timed out): it stops waiting, and a resend of it still queued is
+    /// taken out of the queue, so an abandoned request is never written again.
+    /// </summary>
     public void Remove(PendingRequest request)
     {
         if (Volatile.Read(ref _pending) is { } pending && pending.TryRemove(new KeyValuePair<string, PendingRequest>(request.Id, request)))
         {
             Interlocked.Decrement(ref _count);
         }
+
+        _queue.Cancel(request.Message);
     }
 
     /// <summary>Completes the request waiting for <paramref name="id"/>; false if none is.</summary>
@@ -93,6 +99,11 @@ internal sealed class PendingRequests
                 request.Message = again;
                 _ = FailIfNotWrittenAsync(request, again);
                 _queue.Requeue(again);
+                if (!pending.TryGetValue(request.Id, out var still) || still != request)
+                {
+                    // Abandoned (cancelled or timed out) meanwhile: its Remove may have looked at the previous message.
+                    _queue.Cancel(again);
+                }
             }
             else if (pending.TryRemove(new KeyValuePair<string, PendingRequest>(request.Id, request)))
             {
@@ -149,7 +160,13 @@ internal sealed class PendingRequest(OutboundMessage message, byte[]? resendCopy
 {
     public string Id { get; } = message.Id!;
 
-    public OutboundMessage Message { get; set; } = message;
+    private OutboundMessage _message = message;
+
+    public OutboundMessage Message
+    {
+        get => Volatile.Read(ref _message);
+        set => Volatile.Write(ref _message, value);
+    }
 
     public byte[]? ResendCopy { get; } = resendCopy;
 

@@ -274,6 +274,13 @@ internal sealed class OutboundQueue : IDisposable
         Signal();
     }
 
+    /// <summary>
+    /// Takes <paramref name="message"/> out of the queue (waiting, or in flight) and fails it with
+    /// <see cref="DeliveryFailureReason.Cancelled"/>; a message being written goes out and completes as usual, one not in
+    /// the queue is left alone.
+    /// </summary>
+    public void Cancel(OutboundMessage message) => RemoveOnTimerOrCancel(message, DeliveryFailureReason.Cancelled);
+
     /// <summary>Peeks the next message to write and marks it as being written; false when none may go now.</summary>
     public bool TryTakeNext([NotNullWhen(true)] out OutboundMessage? message)
     {
