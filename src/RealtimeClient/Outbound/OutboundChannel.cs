@@ -211,9 +211,12 @@ internal sealed class OutboundChannel : IDisposable
         catch (Exception ex) when (TransportFailure.IsSocketFailure(ex))
         {
             // The socket died under the write: a frame cut short is discarded by the server, so the message goes back to
-            // its place in the order for the next connection (or fails, if the connection is closing).
+            // its place in the order for the next connection (or fails, if the connection is closing). It is back in the
+            // queue before the write lock is released, so the detach that waits for this lock finds it there, attempted
+            // on this socket (a server that closes with 1009 while the frame is still being written refuses it).
             session.FailWrite(ex);
             retry = new OutboundMessage(sequence, bytes, kind, DeliveryMode.AtMostOnce, id);
+            _queue.Requeue(retry, attemptedHere: true);
         }
         finally
         {
@@ -226,7 +229,6 @@ internal sealed class OutboundChannel : IDisposable
             return;
         }
 
-        _queue.Requeue(retry);
         await retry.AsValueTask().ConfigureAwait(false);
     }
 

@@ -251,13 +251,22 @@ internal sealed class OutboundQueue : IDisposable
         victims.Clear();
     }
 
-    /// <summary>A message whose write failed (or a resend) goes back to its place in the order, ahead of anything sent after it.</summary>
-    public void Requeue(OutboundMessage message)
+    /// <summary>
+    /// A message whose write failed (or a resend) goes back to its place in the order, ahead of anything sent after it.
+    /// With <paramref name="attemptedHere"/> (a direct write that failed), it counts as written on the current socket, so a
+    /// refusing close of that socket gives it its strike like any message the pump wrote.
+    /// </summary>
+    public void Requeue(OutboundMessage message, bool attemptedHere = false)
     {
         var outcomes = new Outcomes();
         lock (_gate)
         {
             AssertInvariants();
+            if (attemptedHere)
+            {
+                message.AttemptedOnSession = _session;
+            }
+
             if (_closedWith is { } closed)
             {
                 outcomes.Fail(message, closed);
