@@ -114,6 +114,11 @@ internal sealed class OutboundChannel : IDisposable
             return WriteVolatileAsync(bytes, kind, id, cancellationToken);
         }
 
+        if (id is not null)
+        {
+            _queue.NoteIdSent();
+        }
+
         var sequence = _queue.NextSequence();
         if (options.Delivery == DeliveryMode.AtMostOnce && options.TimeToLive is null && FlushingSession() is { } session && _writeLock.Wait(0, CancellationToken.None))
         {
@@ -131,6 +136,11 @@ internal sealed class OutboundChannel : IDisposable
     /// <summary>Queues a message built by the caller (a request, a recovered durable message); its own task carries the outcome.</summary>
     public ValueTask SendAsync(OutboundMessage message, TimeSpan? timeToLive, CancellationToken cancellationToken)
     {
+        if (message.Id is not null)
+        {
+            _queue.NoteIdSent();
+        }
+
         var outcome = message.AsValueTask();
         var enqueue = _queue.EnqueueAsync(message, timeToLive, cancellationToken);
         return enqueue.IsCompletedSuccessfully ? outcome : AwaitAdmissionThenOutcomeAsync(enqueue, outcome);

@@ -35,6 +35,7 @@ internal sealed class OutboundQueue : IDisposable
     private long _sequence;
     private long _session;
     private bool _attached;
+    private bool _idsSent;
     private DeliveryFailureReason? _closedWith;
 
     public OutboundQueue(QueueOptions options, AcknowledgementOptions ackOptions, TimeProvider time, ILogger logger, ErrorReporter errors)
@@ -120,6 +121,21 @@ internal sealed class OutboundQueue : IDisposable
 
     /// <summary>The next number in the order of send calls.</summary>
     public long NextSequence() => Interlocked.Increment(ref _sequence);
+
+    /// <summary>
+    /// True once a message with an id was sent (queued or written directly): from then on the server may refuse one by
+    /// repeating its id, even long after its send completed, so inbound envelopes are worth reading for refusals.
+    /// </summary>
+    public bool IdsSent => Volatile.Read(ref _idsSent);
+
+    /// <summary>Records that a message with an id is being sent (see <see cref="IdsSent"/>).</summary>
+    public void NoteIdSent()
+    {
+        if (!Volatile.Read(ref _idsSent))
+        {
+            Volatile.Write(ref _idsSent, true);
+        }
+    }
 
     /// <summary>
     /// Adds <paramref name="message"/> at its place in the order, applying the overflow policy; its own task carries the
