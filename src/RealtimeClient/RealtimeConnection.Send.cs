@@ -75,7 +75,10 @@ public sealed partial class RealtimeConnection
     /// <returns>How many messages were failed.</returns>
     public int ClearQueue() => _queue.FailAll(DeliveryFailureReason.Cancelled, inFlight: true);
 
-    /// <summary>Waits until nothing is queued, being written or waiting for an acknowledgement, up to <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// Waits until nothing is queued, being written (a send written on the caller's path included) or waiting for an
+    /// acknowledgement, up to <paramref name="timeout"/>.
+    /// </summary>
     /// <param name="timeout">The longest wait (<see cref="Timeout.InfiniteTimeSpan"/> for none).</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>True if the queue drained in time.</returns>
@@ -85,7 +88,7 @@ public sealed partial class RealtimeConnection
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(bound.Token, cancellationToken);
         try
         {
-            await _queue.WhenDrainedAsync(linked.Token).ConfigureAwait(false);
+            await _outbound.WhenDrainedAsync(linked.Token).ConfigureAwait(false);
             return true;
         }
         catch (OperationCanceledException) when (bound.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

@@ -152,6 +152,30 @@ internal sealed class OutboundChannel : IDisposable
         }
     }
 
+    /// <summary>
+    /// Completes when nothing is queued, being written (on the pump or on a caller's direct path) or waiting for an
+    /// acknowledgement: the queue drained, then the write lock is free with the queue still drained (a direct write holds
+    /// that lock and is not in the queue; one that fails goes back into the queue before it lets go).
+    /// </summary>
+    public async Task WhenDrainedAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await _queue.WhenDrainedAsync(cancellationToken).ConfigureAwait(false);
+            if (!_writeLock.Wait(0, CancellationToken.None))
+            {
+                await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var drained = _queue.Drained;
+            _writeLock.Release();
+            if (drained)
+            {
+                return;
+            }
+        }
+    }
+
     /// <summary>Writes now, ahead of everything queued (the on-connected hook, the heartbeat, volatile sends); fails when no socket is attached.</summary>
     public async ValueTask WriteNowAsync(ReadOnlyMemory<byte> bytes, MessageKind kind, CancellationToken cancellationToken)
     {

@@ -579,6 +579,18 @@ internal sealed class OutboundQueue : IDisposable
         }
     }
 
+    /// <summary>Whether nothing is pending, being written, waiting for room or in flight right now.</summary>
+    public bool Drained
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return IsDrained;
+            }
+        }
+    }
+
     /// <summary>Completes when nothing is pending, being written, waiting for room or in flight.</summary>
     public Task WhenDrainedAsync(CancellationToken cancellationToken)
     {
