@@ -178,6 +178,7 @@ internal sealed class OutboundQueue : IDisposable
                     default:
                         wait = new Admission(message, timeToLive, cancellationToken);
                         wait.Node = _waiting.AddLast(wait);
+                        StartExpiry(message, timeToLive); // the time to live runs while the sender waits for room too
                         break;
                 }
             }
@@ -646,6 +647,19 @@ internal sealed class OutboundQueue : IDisposable
         return oldest;
     }
 
+    private Admission? FindWaiting(OutboundMessage message)
+    {
+        foreach (var admission in _waiting)
+        {
+            if (admission.Message == message)
+            {
+                return admission;
+            }
+        }
+
+        return null;
+    }
+
     private OutboundMessage? FindPending(string id)
     {
         foreach (var message in _pending)
@@ -662,14 +676,23 @@ internal sealed class OutboundQueue : IDisposable
     private void Admit(OutboundMessage message, TimeSpan? timeToLive, CancellationToken cancellationToken)
     {
         InsertPending(message);
-        if (timeToLive is { } ttl)
+        if (message.ExpiryTimer is null)
         {
-            message.ExpiryTimer = _time.CreateTimer(static s => ((Removal)s!).Run(), new Removal(this, message, DeliveryFailureReason.Expired), ttl, Timeout.InfiniteTimeSpan);
+            StartExpiry(message, timeToLive);
         }
 
         if (cancellationToken.CanBeCanceled)
         {
             message.Cancellation = cancellationToken.UnsafeRegister(static s => ((Removal)s!).Run(), new Removal(this, message, DeliveryFailureReason.Cancelled));
+        }
+    }
+
+    /// <summary>Under the lock: the time to live starts when the send is called, whether the message is queued or waits for room.</summary>
+    private void StartExpiry(OutboundMessage message, TimeSpan? timeToLive)
+    {
+        if (timeToLive is { } ttl)
+        {
+            message.ExpiryTimer = _time.CreateTimer(static s => ((Removal)s!).Run(), new Removal(this, message, DeliveryFailureReason.Expired), ttl, Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -916,7 +939,15 @@ internal sealed class OutboundQueue : IDisposable
 
             if (!RemoveAnywhere(message))
             {
-                return;
+                // Still waiting for room (the expiry of a waiting sender; its cancellation is handled where it waits).
+                if (FindWaiting(message) is not { } admission)
+                {
+                    return;
+                }
+
+                _waiting.Remove(admission.Node!);
+                admission.Node = null;
+                outcomes.Admitted(admission);
             }
 
             outcomes.Fail(message, reason);
