@@ -266,4 +266,22 @@ public sealed class OverflowPolicyTests
         await large.Safe();
         Assert.Equal(new string('L', 25), (await next.ReceiveAsync().Safe()).Text);
     }
+
+    [Fact]
+    public async Task Wait_a_send_waiting_for_room_fails_with_Expired_when_its_time_to_live_runs_out_and_the_others_still_go()
+    {
+        await using var h = new Harness(WithQueue(QueueOverflow.Wait, capacity: 1));
+        var outage = await BreakAsync(h, await h.StartAndAcceptAsync());
+        var first = h.Connection.SendTextAsync("first").AsTask();
+        var expiring = h.Connection.SendTextAsync("expiring", new SendOptions { TimeToLive = TimeSpan.FromSeconds(5) }).AsTask();
+        var last = h.Connection.SendTextAsync("last").AsTask();
+
+        await h.Clock.WaitForTimerAsync(d => d == TimeSpan.FromSeconds(5)).Safe();
+        h.Clock.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(DeliveryFailureReason.Expired, (await FailureOf(expiring)).Reason);
+        var next = await outage.HealAsync();
+        await Task.WhenAll(first, last).Safe();
+        Assert.Equal(["first", "last"], await ReceiveTextsAsync(next, 2));
+    }
 }
