@@ -351,6 +351,13 @@ internal sealed class OutboundQueue : IDisposable
             else
             {
                 ResolveWhileWriting(message, ref outcomes);
+                if (message.Place == MessagePlace.Pending && message.Node!.Next is { } next && next.Value.Sequence < message.Sequence)
+                {
+                    // An older message came back for a resend while this one was on the wire (its ack was overdue): this
+                    // one goes back behind it, to its own place in the order.
+                    RemovePending(message);
+                    InsertPending(message);
+                }
             }
 
             AssertInvariants();
@@ -717,13 +724,16 @@ internal sealed class OutboundQueue : IDisposable
         message.Node = node is null ? _pending.AddLast(message) : _pending.AddBefore(node, message);
     }
 
-    /// <summary>Under the lock: merges messages sorted by sequence into the pending list in one pass.</summary>
+    /// <summary>
+    /// Under the lock: merges messages sorted by sequence into the pending list in one pass (never ahead of the message
+    /// being written, which stays the head until its write ends, like <see cref="InsertPending"/>).
+    /// </summary>
     private void InsertPendingInOrder(List<OutboundMessage> sorted)
     {
         var node = _pending.First;
         foreach (var message in sorted)
         {
-            while (node is not null && node.Value.Sequence < message.Sequence)
+            while (node is not null && (node.Value.Sequence < message.Sequence || node.Value.Place == MessagePlace.Writing))
             {
                 node = node.Next;
             }
@@ -968,10 +978,16 @@ internal sealed class OutboundQueue : IDisposable
         foreach (var message in _pending)
         {
             bytes += message.Length;
-            Debug.Assert(message.Sequence > previous, "The pending list is in send order.");
             Debug.Assert(message.Place is MessagePlace.Pending or MessagePlace.Writing, "A pending message is pending or being written.");
             Debug.Assert(message.Node?.List == _pending, "A pending message's node is in the pending list.");
-            writing += message.Place == MessagePlace.Writing ? 1 : 0;
+            if (message.Place == MessagePlace.Writing)
+            {
+                // The head on the wire may be younger than a resend that came back after its write began.
+                writing++;
+                continue;
+            }
+
+            Debug.Assert(message.Sequence > previous, "The pending list is in send order (after the message being written).");
             previous = message.Sequence;
         }
 
