@@ -18,7 +18,11 @@ public sealed partial class RealtimeConnection
     /// <param name="type">The message type.</param>
     /// <param name="payload">The payload.</param>
     /// <param name="options">Delivery settings (default: <see langword="null"/>, <see cref="SendOptions.Default"/>).</param>
-    /// <param name="cancellationToken">Cancels the send while it waits for room or in the queue; a write under way is not cut short.</param>
+    /// <param name="cancellationToken">
+    /// Cancels the send while it waits for room, in the queue or for its acknowledgement. A write under way is not cut
+    /// short: if it succeeds, an at-most-once send completes; if it fails (or an acknowledged one was written), the send
+    /// fails with <see cref="DeliveryFailureReason.Cancelled"/> and is not written again.
+    /// </param>
     /// <returns>The outcome. Await it once (or call <c>AsTask()</c>).</returns>
     public ValueTask SendAsync<T>(string type, T payload, SendOptions? options = null, CancellationToken cancellationToken = default)
     {

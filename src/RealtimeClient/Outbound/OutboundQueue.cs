@@ -388,6 +388,11 @@ internal sealed class OutboundQueue : IDisposable
             {
                 outcomes.Fail(message, DeliveryFailureReason.Expired);
             }
+            else if (message.CancelledWhileWriting)
+            {
+                // Written, but the app gave up on it before its acknowledgement, as if cancelled just after the write.
+                outcomes.Fail(message, DeliveryFailureReason.Cancelled);
+            }
             else
             {
                 _acks.Add(message);
@@ -781,6 +786,11 @@ internal sealed class OutboundQueue : IDisposable
             RemovePending(message);
             outcomes.Fail(message, DeliveryFailureReason.Expired);
         }
+        else if (message.CancelledWhileWriting)
+        {
+            RemovePending(message);
+            outcomes.Fail(message, DeliveryFailureReason.Cancelled);
+        }
     }
 
     private void FailPendingLocked(DeliveryFailureReason reason, ref Outcomes outcomes)
@@ -939,9 +949,14 @@ internal sealed class OutboundQueue : IDisposable
         {
             if (message.Place == MessagePlace.Writing)
             {
+                // The write under way is not cut short; its end decides (see WriteSucceeded and ResolveWhileWriting).
                 if (reason == DeliveryFailureReason.Expired)
                 {
                     message.ExpiredWhileWriting = true;
+                }
+                else
+                {
+                    message.CancelledWhileWriting = true;
                 }
 
                 return;
