@@ -153,4 +153,46 @@ public sealed class QueueControlTests
         Assert.Equal(DeliveryFailureReason.TooLarge, (await FailureOf(send)).Reason);
         Assert.Equal(0, h.Connection.PendingCount);
     }
+
+    [Theory]
+    [InlineData(DeliveryMode.AtMostOnce)]
+    [InlineData(DeliveryMode.AtLeastOnce)]
+    public async Task A_send_cancelled_while_its_write_hangs_fails_with_Cancelled_when_the_write_fails_and_is_not_written_again(DeliveryMode mode)
+    {
+        await using var h = new Harness(WithOutages);
+        var server = await h.StartAndAcceptAsync();
+        server.BlockClientWrites();
+        using var cancel = new CancellationTokenSource();
+        var send = h.Connection.SendTextAsync(Envelope("m1"), new SendOptions { Delivery = mode, MessageId = "m1", TimeToLive = TimeSpan.FromHours(1) }, cancel.Token).AsTask();
+        await server.ClientWriteBlocked.Safe();
+
+        cancel.Cancel();
+        Assert.False(send.IsCompleted); // a write under way is not cut short
+        var outage = await BreakAsync(h, server);
+
+        Assert.Equal(DeliveryFailureReason.Cancelled, (await FailureOf(send)).Reason);
+        Assert.Equal(0, h.Connection.PendingCount);
+        var next = await outage.HealAsync();
+        await h.Connection.SendTextAsync("marker").AsTask().Safe();
+        Assert.Equal("marker", (await next.ReceiveAsync().Safe()).Text);
+        Assert.Single(next.Received);
+    }
+
+    [Fact]
+    public async Task An_acknowledged_send_cancelled_while_its_write_hangs_fails_with_Cancelled_once_written()
+    {
+        await using var h = new Harness();
+        var server = await h.StartAndAcceptAsync();
+        server.BlockClientWrites();
+        using var cancel = new CancellationTokenSource();
+        var send = h.Connection.SendTextAsync(Envelope("m1"), Acked("m1"), cancel.Token).AsTask();
+        await server.ClientWriteBlocked.Safe();
+
+        cancel.Cancel();
+        server.ReleaseClientWrites();
+
+        Assert.Equal(DeliveryFailureReason.Cancelled, (await FailureOf(send)).Reason);
+        Assert.Equal(Envelope("m1"), (await server.ReceiveAsync().Safe()).Text);
+        Assert.Equal(0, h.Connection.UnacknowledgedCount);
+    }
 }
