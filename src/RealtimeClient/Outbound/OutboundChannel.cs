@@ -81,8 +81,12 @@ internal sealed class OutboundChannel : IDisposable
         }
 
         pumpCts?.Cancel();
-        using (var bound = new CancellationTokenSource(grace, _time))
+
+        // Only a write under way is cut short; a socket nobody is writing to is left whole (its owner may still send a
+        // close frame on it). A zero grace must not abort a free socket: a semaphore refuses a cancelled wait even when free.
+        if (!_writeLock.Wait(0, CancellationToken.None))
         {
+            using var bound = new CancellationTokenSource(grace, _time);
             try
             {
                 await _writeLock.WaitAsync(bound.Token).ConfigureAwait(false);
