@@ -141,16 +141,25 @@ internal sealed class PendingRequests
         return request;
     }
 
-    /// <summary>A resend that cannot be written (the connection closed) fails its request with the cause, instead of leaving it to its timeout.</summary>
+    /// <summary>
+    /// A resend that fails (refused by the server, say) fails its request with the cause, instead of leaving it to its
+    /// timeout. A resend failed because the connection closed for good is left to <see cref="FailAll"/>, which follows
+    /// every close of the queue and fails the request with the <see cref="ConnectionClosedException"/> that says why;
+    /// racing it here made the exception depend on timing.
+    /// </summary>
     private static async Task FailIfNotWrittenAsync(PendingRequest request, OutboundMessage resend)
     {
         try
         {
             await resend.AsValueTask().ConfigureAwait(false);
         }
-        catch (MessageDeliveryException ex)
+        catch (MessageDeliveryException ex) when (ex.Reason != DeliveryFailureReason.ConnectionClosed)
         {
             request.Reply.TrySetException(ex);
+        }
+        catch (MessageDeliveryException)
+        {
+            // The connection closed for good: FailAll says so.
         }
     }
 }
