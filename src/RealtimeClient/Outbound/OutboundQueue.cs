@@ -420,6 +420,12 @@ internal sealed class OutboundQueue : IDisposable
                 writing.AckedWhileWriting = true;
                 return true;
             }
+            else if (FindPending(id) is { WasWritten: true } resend)
+            {
+                // Queued for a resend (its ack was overdue), and the first copy's ack arrives late: it was delivered.
+                RemovePending(resend);
+                outcomes.Succeed(resend);
+            }
             else
             {
                 return false;
