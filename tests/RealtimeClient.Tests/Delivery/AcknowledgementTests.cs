@@ -261,4 +261,30 @@ public sealed class AcknowledgementTests
 
         await Task.WhenAll([.. resent, .. queued, later!]).Safe();
     }
+
+    [Fact]
+    public async Task A_late_ack_for_a_message_waiting_to_be_resent_completes_it_and_it_is_not_written_again()
+    {
+        await using var h = new Harness(Acks());
+        var server = await h.StartAndAcceptAsync();
+        var late = Send(h, "m1");
+        Assert.Equal(["m1"], await ReceiveIdsAsync(server, 1));
+        server.BlockClientWrites();
+        var blocking = Send(h, "m2");
+        await server.ClientWriteBlocked.Safe();
+
+        // m1's ack is overdue: it is queued again, behind m2 on the wire; then its first ack arrives.
+        h.Clock.Advance(AckTimeout);
+        Assert.Equal(2, h.Connection.PendingCount);
+        await AckAsync(server, "m1");
+        await late.Safe();
+
+        server.ReleaseClientWrites();
+        Assert.Equal(["m2"], await ReceiveIdsAsync(server, 1));
+        await AckAsync(server, "m2");
+        await blocking.Safe();
+        await h.Connection.SendTextAsync("marker").AsTask().Safe();
+        Assert.Equal("marker", (await server.ReceiveAsync().Safe()).Text);
+        Assert.Equal(3, server.Received.Count);
+    }
 }

@@ -430,8 +430,9 @@ public sealed class OutboundQueueProperties
                 message.AckedAt ??= _step;
             }
 
-            if (message?.Message.Place == MessagePlace.InFlight)
+            if (message?.Message.Place == MessagePlace.InFlight || (message?.Message.Place == MessagePlace.Pending && message.WrittenAt is not null))
             {
+                message.AckedAt ??= _step;
                 message.Expect(_step, [null]);
             }
             else if (message?.Message.Place == MessagePlace.Writing)
