@@ -29,6 +29,9 @@ internal sealed class OutboundQueue : IDisposable
     private readonly AcknowledgementTracker _acks;
     private readonly LinkedList<Admission> _waiting = new();
     private readonly List<TaskCompletionSource> _drainWaiters = [];
+
+    // What DecideOverflow chose to drop, consumed (and cleared) by DropVictims before anything else runs under the lock.
+    private readonly List<OutboundMessage> _victims = [];
     private TaskCompletionSource? _workSignal;
     private OutboundMessage? _writing;
     private long _pendingBytes;
@@ -147,7 +150,6 @@ internal sealed class OutboundQueue : IDisposable
         var outcomes = new Outcomes();
         Admission? wait = null;
         var admitted = false;
-        List<OutboundMessage> victims = [];
         lock (_gate)
         {
             AssertInvariants();
@@ -161,14 +163,14 @@ internal sealed class OutboundQueue : IDisposable
             }
             else
             {
-                switch (DecideOverflow(message.Length, behindWaiters: _waiting.Count > 0, victims))
+                switch (DecideOverflow(message.Length, behindWaiters: _waiting.Count > 0, _victims))
                 {
                     case Overflow.Admit:
                         Admit(message, timeToLive, cancellationToken);
                         admitted = true;
                         break;
                     case Overflow.DropVictims:
-                        DropVictims(victims, ref outcomes);
+                        DropVictims(_victims, ref outcomes);
                         Admit(message, timeToLive, cancellationToken);
                         admitted = true;
                         break;
@@ -832,17 +834,16 @@ internal sealed class OutboundQueue : IDisposable
         lock (_gate)
         {
             // Admit waiting senders in the order they called, while the policy lets the first of them in.
-            List<OutboundMessage>? victims = null;
             while (_closedWith is null && _waiting.First is { } first)
             {
                 var admission = first.Value;
-                var decision = DecideOverflow(admission.Message.Length, behindWaiters: false, victims ??= []);
+                var decision = DecideOverflow(admission.Message.Length, behindWaiters: false, _victims);
                 if (decision is not (Overflow.Admit or Overflow.DropVictims))
                 {
                     break;
                 }
 
-                DropVictims(victims, ref outcomes);
+                DropVictims(_victims, ref outcomes);
                 _waiting.RemoveFirst();
                 admission.Node = null;
                 Admit(admission.Message, admission.TimeToLive, admission.CancellationToken);
