@@ -9,10 +9,11 @@ public sealed class OutboundChannelTests
     [Fact]
     public async Task DisposeAsync_sends_its_close_frame_when_no_write_is_under_way()
     {
-        var h = new Harness();
+        await using var h = new Harness();
         var server = await h.StartAndAcceptAsync();
 
-        await h.DisposeAsync();
+        // The connection only: disposing the harness would also drop the server's side before it read the close.
+        await h.Connection.DisposeAsync();
 
         Assert.Equal((WebSocketCloseStatus.NormalClosure, "disposed"), await server.ClientClosed.Safe());
     }
@@ -20,13 +21,13 @@ public sealed class OutboundChannelTests
     [Fact]
     public async Task DisposeAsync_aborts_a_write_under_way_at_once_and_fails_its_send()
     {
-        var h = new Harness();
+        await using var h = new Harness();
         var server = await h.StartAndAcceptAsync();
         server.BlockClientWrites();
         var send = h.Connection.SendTextAsync("blocked").AsTask();
         await server.ClientWriteBlocked.Safe();
 
-        await h.DisposeAsync();
+        await h.Connection.DisposeAsync();
 
         Assert.Equal(DeliveryFailureReason.ConnectionClosed, (await FailureOf(send)).Reason);
         Assert.Equal((null, null), await server.ClientClosed.Safe());
