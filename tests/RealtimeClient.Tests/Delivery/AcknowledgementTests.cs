@@ -58,6 +58,7 @@ public sealed class AcknowledgementTests
         var server = await h.StartAndAcceptAsync();
         var sends = new[] { Send(h, "m1"), Send(h, "m2"), Send(h, "m3") };
         Assert.Equal(["m1", "m2", "m3"], await ReceiveIdsAsync(server, 3));
+        await SettleAsync(h, server);
         await AckAsync(server, "m2");
         await sends[1].Safe();
 
@@ -81,6 +82,7 @@ public sealed class AcknowledgementTests
         var behind = h.Connection.SendTextAsync("at-most-once behind").AsTask();
 
         Assert.Equal(["m1", "m2"], await ReceiveIdsAsync(server, 2));
+        await SettleAsync(h, server);
         Assert.Equal(2, h.Connection.UnacknowledgedCount);
         Assert.Equal(4, h.Connection.PendingCount);
         Assert.False(behind.IsCompleted);
@@ -89,6 +91,7 @@ public sealed class AcknowledgementTests
         Assert.Equal(["m3"], await ReceiveIdsAsync(server, 1));
         await AckAsync(server, "m3");
         Assert.Equal(["m4"], await ReceiveIdsAsync(server, 1));
+        await SettleAsync(h, server);
         Assert.Equal(2, h.Connection.PendingCount);
         await AckAsync(server, "m2");
         await AckAsync(server, "m4");
@@ -97,7 +100,7 @@ public sealed class AcknowledgementTests
         await behind.Safe();
         await AckAsync(server, "m5");
         await Task.WhenAll(sends).Safe();
-        Assert.Equal(6, server.Received.Count);
+        Assert.Equal(8, server.Received.Count); // with the two settles
     }
 
     [Fact]
@@ -107,6 +110,7 @@ public sealed class AcknowledgementTests
         var server = await h.StartAndAcceptAsync();
         var send = Send(h, "m1", timeToLive: TimeSpan.FromSeconds(5));
         Assert.Equal(["m1"], await ReceiveIdsAsync(server, 1));
+        await SettleAsync(h, server);
         Assert.Equal(1, h.Connection.UnacknowledgedCount);
 
         await h.Clock.WaitForTimerAsync(d => d == TimeSpan.FromSeconds(5)).Safe();
@@ -118,7 +122,7 @@ public sealed class AcknowledgementTests
         h.Clock.Advance(AckTimeout);
         await h.Connection.SendTextAsync("marker").AsTask().Safe();
         Assert.Equal("marker", (await server.ReceiveAsync().Safe()).Text);
-        Assert.Equal(2, server.Received.Count);
+        Assert.Equal(3, server.Received.Count); // m1, the settle, the marker
         Assert.Equal(ConnectionState.Connected, h.Connection.State);
     }
 
@@ -185,6 +189,7 @@ public sealed class AcknowledgementTests
         var server = await h.StartAndAcceptAsync();
         var sends = new[] { Send(h, "m1"), Send(h, "m2"), Send(h, "m3") };
         Assert.Equal(["m1", "m2", "m3"], await ReceiveIdsAsync(server, 3));
+        await SettleAsync(h, server);
 
         var outage = await BreakAsync(h, server);
         h.Clock.Advance(AckTimeout * 2);
@@ -208,6 +213,7 @@ public sealed class AcknowledgementTests
         var server = await h.StartAndAcceptAsync();
         var send = Send(h, "m1");
         Assert.Equal(["m1"], await ReceiveIdsAsync(server, 1));
+        await SettleAsync(h, server);
         h.Clock.Advance(AckTimeout / 2);
 
         var outage = await BreakAsync(h, server);

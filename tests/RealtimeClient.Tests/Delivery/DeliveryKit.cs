@@ -119,6 +119,17 @@ internal static class DeliveryKit
         return new Outage(h, h.Clock.GetUtcNow() + OutageDelay);
     }
 
+    /// <summary>
+    /// Waits until the client has finished with every write it started (a message the server received may still be
+    /// "being written" on the client for a moment): a volatile message takes the write lock after the pump let go of it,
+    /// so once the server receives it, every earlier write has its bookkeeping done. Consumes that one frame.
+    /// </summary>
+    public static async Task SettleAsync(Harness h, FakeServerConnection server)
+    {
+        await h.Connection.SendTextAsync("settle", SendOptions.Volatile).AsTask().Safe();
+        Assert.Equal("settle", (await server.ReceiveAsync().Safe()).Text);
+    }
+
     public static async Task<MessageDeliveryException> FailureOf(Task send) =>
         await Assert.ThrowsAsync<MessageDeliveryException>(() => send.Safe());
 
