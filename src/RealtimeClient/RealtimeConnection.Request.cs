@@ -6,6 +6,9 @@ namespace RealtimeClient;
 // Request/response by correlation id.
 public sealed partial class RealtimeConnection
 {
+    /// <summary>How many requests wait for their reply (for tests: a finished request leaves nothing behind).</summary>
+    internal int PendingRequestCount => _requests.Count;
+
     /// <summary>
     /// Sends <paramref name="payload"/> as an envelope of <paramref name="type"/> with a new id and completes with the
     /// payload of the first inbound envelope carrying the same id (other than an acknowledgement). A request still queued

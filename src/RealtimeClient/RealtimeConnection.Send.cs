@@ -18,7 +18,11 @@ public sealed partial class RealtimeConnection
     /// <param name="type">The message type.</param>
     /// <param name="payload">The payload.</param>
     /// <param name="options">Delivery settings (default: <see langword="null"/>, <see cref="SendOptions.Default"/>).</param>
-    /// <param name="cancellationToken">Cancels the send while it waits for room or in the queue; a write under way is not cut short.</param>
+    /// <param name="cancellationToken">
+    /// Cancels the send while it waits for room, in the queue or for its acknowledgement. A write under way is not cut
+    /// short: if it succeeds, an at-most-once send completes; if it fails (or an acknowledged one was written), the send
+    /// fails with <see cref="DeliveryFailureReason.Cancelled"/> and is not written again.
+    /// </param>
     /// <returns>The outcome. Await it once (or call <c>AsTask()</c>).</returns>
     public ValueTask SendAsync<T>(string type, T payload, SendOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -136,7 +140,10 @@ public sealed partial class RealtimeConnection
     /// <returns>How many messages were failed.</returns>
     public int ClearQueue() => _queue.FailAll(DeliveryFailureReason.Cancelled, inFlight: true);
 
-    /// <summary>Waits until nothing is queued, being written or waiting for an acknowledgement, up to <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// Waits until nothing is queued, being written (a send written on the caller's path included) or waiting for an
+    /// acknowledgement, up to <paramref name="timeout"/>.
+    /// </summary>
     /// <param name="timeout">The longest wait (<see cref="Timeout.InfiniteTimeSpan"/> for none).</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>True if the queue drained in time.</returns>
@@ -146,7 +153,7 @@ public sealed partial class RealtimeConnection
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(bound.Token, cancellationToken);
         try
         {
-            await _queue.WhenDrainedAsync(linked.Token).ConfigureAwait(false);
+            await _outbound.WhenDrainedAsync(linked.Token).ConfigureAwait(false);
             return true;
         }
         catch (OperationCanceledException) when (bound.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

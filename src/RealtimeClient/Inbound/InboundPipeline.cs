@@ -64,7 +64,9 @@ internal sealed class InboundPipeline
         Exception? formatFailure = null;
         if (_format.CanRead(kind))
         {
-            if ((_fatalTypes.Count > 0 || _requests.Count > 0 || _acks.AwaitsAcknowledgements)
+            // Read only when something needs it: a refusal (of a message sent with an id, even one whose send completed
+            // long ago, which is reported on Errors when nobody waits for it) is one of those things.
+            if ((_fatalTypes.Count > 0 || _requests.Count > 0 || _acks.AwaitsAcknowledgements || (_rejectionTypes.Count > 0 && _acks.IdsSent))
                 && TryReadHeader(message.Span, out var read, ref formatFailure))
             {
                 header = read;

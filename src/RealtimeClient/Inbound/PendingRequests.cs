@@ -53,12 +53,18 @@ internal sealed class PendingRequests
         return request;
     }
 
+    /// <summary>
+    /// The request is over (answered, failed, cancelled or timed out): it stops waiting, and a resend of it still queued is
+    /// taken out of the queue, so an abandoned request is never written again.
+    /// </summary>
     public void Remove(PendingRequest request)
     {
         if (Volatile.Read(ref _pending) is { } pending && pending.TryRemove(new KeyValuePair<string, PendingRequest>(request.Id, request)))
         {
             Interlocked.Decrement(ref _count);
         }
+
+        _queue.Cancel(request.Message);
     }
 
     /// <summary>Completes the request waiting for <paramref name="id"/>; false if none is.</summary>
@@ -93,6 +99,11 @@ internal sealed class PendingRequests
                 request.Message = again;
                 _ = FailIfNotWrittenAsync(request, again);
                 _queue.Requeue(again);
+                if (!pending.TryGetValue(request.Id, out var still) || still != request)
+                {
+                    // Abandoned (cancelled or timed out) meanwhile: its Remove may have looked at the previous message.
+                    _queue.Cancel(again);
+                }
             }
             else if (pending.TryRemove(new KeyValuePair<string, PendingRequest>(request.Id, request)))
             {
@@ -130,16 +141,25 @@ internal sealed class PendingRequests
         return request;
     }
 
-    /// <summary>A resend that cannot be written (the connection closed) fails its request with the cause, instead of leaving it to its timeout.</summary>
+    /// <summary>
+    /// A resend that fails (refused by the server, say) fails its request with the cause, instead of leaving it to its
+    /// timeout. A resend failed because the connection closed for good is left to <see cref="FailAll"/>, which follows
+    /// every close of the queue and fails the request with the <see cref="ConnectionClosedException"/> that says why;
+    /// racing it here made the exception depend on timing.
+    /// </summary>
     private static async Task FailIfNotWrittenAsync(PendingRequest request, OutboundMessage resend)
     {
         try
         {
             await resend.AsValueTask().ConfigureAwait(false);
         }
-        catch (MessageDeliveryException ex)
+        catch (MessageDeliveryException ex) when (ex.Reason != DeliveryFailureReason.ConnectionClosed)
         {
             request.Reply.TrySetException(ex);
+        }
+        catch (MessageDeliveryException)
+        {
+            // The connection closed for good: FailAll says so.
         }
     }
 }
@@ -149,7 +169,13 @@ internal sealed class PendingRequest(OutboundMessage message, byte[]? resendCopy
 {
     public string Id { get; } = message.Id!;
 
-    public OutboundMessage Message { get; set; } = message;
+    private OutboundMessage _message = message;
+
+    public OutboundMessage Message
+    {
+        get => Volatile.Read(ref _message);
+        set => Volatile.Write(ref _message, value);
+    }
 
     public byte[]? ResendCopy { get; } = resendCopy;
 

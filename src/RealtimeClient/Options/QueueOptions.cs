@@ -19,10 +19,16 @@ public enum QueueOverflow
     /// <summary>The sender waits (honouring its cancellation token) until there is room. Nothing is dropped.</summary>
     Wait = 0,
 
-    /// <summary>The oldest queued message is dropped (its send fails with <see cref="DeliveryFailureReason.Dropped"/>) to make room.</summary>
+    /// <summary>
+    /// The oldest queued messages are dropped (their sends fail with <see cref="DeliveryFailureReason.Dropped"/>), as many as
+    /// the new one needs. The sender waits only while the one message that would have to go is being written.
+    /// </summary>
     DropOldest = 1,
 
-    /// <summary>The newest queued message is dropped (its send fails with <see cref="DeliveryFailureReason.Dropped"/>) to make room.</summary>
+    /// <summary>
+    /// The newest queued messages are dropped (their sends fail with <see cref="DeliveryFailureReason.Dropped"/>), as many as
+    /// the new one needs. The sender waits only while the one message that would have to go is being written.
+    /// </summary>
     DropNewest = 2,
 
     /// <summary>The new message is refused: its send fails at once with <see cref="DeliveryFailureReason.QueueFull"/>.</summary>

@@ -19,6 +19,7 @@ internal sealed class OutboundChannel : IDisposable
     private readonly Lock _gate = new();
     private SocketSession? _session;
     private bool _flushing;
+    private bool _writingData; // under _gate: a message (or ping) holds the write lock and writes to the attached session
     private Task _pump = Task.CompletedTask;
     private CancellationTokenSource? _pumpCts;
 
@@ -93,17 +94,24 @@ internal sealed class OutboundChannel : IDisposable
                 await _writeLock.WaitAsync(bound.Token).ConfigureAwait(false);
                 held = true;
             }
-            catch (OperationCanceledException) when (session is { IsWritingCloseFrame: true })
-            {
-                // The session is writing its own close frame (answering the server's close, closing after a protocol
-                // error): no data write is under way but the one it may wait behind, and the session's own bound ends
-                // both. Aborting here would cut the close off and the server would never learn why.
-            }
             catch (OperationCanceledException)
             {
-                session?.Abort(); // the write under way fails now, and gives the lock back
-                await _writeLock.WaitAsync().ConfigureAwait(false);
-                held = true;
+                // Past the grace. A message still being written is aborted: it fails now and gives the lock back. Any other
+                // holder is left alone and not waited for: the session's own close frame (its answer to the server's close,
+                // its 1009) is bounded by the session, and aborting it would cut the close off; a writer that took the lock
+                // but had not started finds the socket detached and lets go without writing.
+                bool writing;
+                lock (_gate)
+                {
+                    writing = _writingData;
+                }
+
+                if (writing)
+                {
+                    session?.Abort();
+                    await _writeLock.WaitAsync().ConfigureAwait(false);
+                    held = true;
+                }
             }
         }
 
@@ -130,10 +138,15 @@ internal sealed class OutboundChannel : IDisposable
             return WriteVolatileAsync(bytes, kind, id, cancellationToken);
         }
 
+        if (id is not null)
+        {
+            _queue.NoteIdSent();
+        }
+
         var sequence = _queue.NextSequence();
         if (options.Delivery == DeliveryMode.AtMostOnce && options.TimeToLive is null && FlushingSession() is { } session && _writeLock.Wait(0, CancellationToken.None))
         {
-            if (_queue.IsIdle && IsFlushing(session))
+            if (_queue.IsIdle && TryStartWriting(session))
             {
                 return WriteDirectAsync(session, bytes, kind, sequence, id);
             }
@@ -147,6 +160,11 @@ internal sealed class OutboundChannel : IDisposable
     /// <summary>Queues a message built by the caller (a request, a recovered durable message); its own task carries the outcome.</summary>
     public ValueTask SendAsync(OutboundMessage message, TimeSpan? timeToLive, CancellationToken cancellationToken)
     {
+        if (message.Id is not null)
+        {
+            _queue.NoteIdSent();
+        }
+
         var outcome = message.AsValueTask();
         var enqueue = _queue.EnqueueAsync(message, timeToLive, cancellationToken);
         return enqueue.IsCompletedSuccessfully ? outcome : AwaitAdmissionThenOutcomeAsync(enqueue, outcome);
@@ -169,6 +187,30 @@ internal sealed class OutboundChannel : IDisposable
         return outcome;
     }
 
+    /// <summary>
+    /// Completes when nothing is queued, being written (on the pump or on a caller's direct path) or waiting for an
+    /// acknowledgement: the queue drained, then the write lock is free with the queue still drained (a direct write holds
+    /// that lock and is not in the queue; one that fails goes back into the queue before it lets go).
+    /// </summary>
+    public async Task WhenDrainedAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await _queue.WhenDrainedAsync(cancellationToken).ConfigureAwait(false);
+            if (!_writeLock.Wait(0, CancellationToken.None))
+            {
+                await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var drained = _queue.Drained;
+            _writeLock.Release();
+            if (drained)
+            {
+                return;
+            }
+        }
+    }
+
     /// <summary>Writes now, ahead of everything queued (the on-connected hook, the heartbeat, volatile sends); fails when no socket is attached.</summary>
     public async ValueTask WriteNowAsync(ReadOnlyMemory<byte> bytes, MessageKind kind, CancellationToken cancellationToken)
     {
@@ -176,7 +218,7 @@ internal sealed class OutboundChannel : IDisposable
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (Volatile.Read(ref _session) != session || session.HasEnded)
+            if (!TryStartWriting(session, evenBeforeFlushing: true))
             {
                 throw new WebSocketException(WebSocketError.InvalidState, "The connection ended.");
             }
@@ -189,6 +231,10 @@ internal sealed class OutboundChannel : IDisposable
             {
                 session.FailWrite(ex);
                 throw;
+            }
+            finally
+            {
+                StopWriting();
             }
         }
         finally
@@ -217,11 +263,31 @@ internal sealed class OutboundChannel : IDisposable
         return session is not null && !session.HasEnded && session.CheckAlive() ? session : null;
     }
 
-    private bool IsFlushing(SocketSession session)
+    /// <summary>
+    /// Under the write lock: whether <paramref name="session"/> is still attached (and flushing, unless
+    /// <paramref name="evenBeforeFlushing"/>); if so, a data write starts, which <see cref="StopWriting"/> ends. Checked and
+    /// marked together, so a detach either sees the write (and may abort it) or the writer sees the detach (and does not write).
+    /// </summary>
+    private bool TryStartWriting(SocketSession session, bool evenBeforeFlushing = false)
     {
         lock (_gate)
         {
-            return _flushing && _session == session && !session.HasEnded;
+            if (_session != session || !(_flushing || evenBeforeFlushing) || session.HasEnded)
+            {
+                return false;
+            }
+
+            _writingData = true;
+            return true;
+        }
+    }
+
+    /// <summary>Under the write lock, before it is released: the data write that <see cref="TryStartWriting"/> started is over.</summary>
+    private void StopWriting()
+    {
+        lock (_gate)
+        {
+            _writingData = false;
         }
     }
 
@@ -238,12 +304,16 @@ internal sealed class OutboundChannel : IDisposable
         catch (Exception ex) when (TransportFailure.IsSocketFailure(ex))
         {
             // The socket died under the write: a frame cut short is discarded by the server, so the message goes back to
-            // its place in the order for the next connection (or fails, if the connection is closing).
+            // its place in the order for the next connection (or fails, if the connection is closing). It is back in the
+            // queue before the write lock is released, so the detach that waits for this lock finds it there, attempted
+            // on this socket (a server that closes with 1009 while the frame is still being written refuses it).
             session.FailWrite(ex);
             retry = new OutboundMessage(sequence, bytes, kind, DeliveryMode.AtMostOnce, id);
+            _queue.Requeue(retry, attemptedHere: true);
         }
         finally
         {
+            StopWriting();
             _writeLock.Release();
         }
 
@@ -253,7 +323,6 @@ internal sealed class OutboundChannel : IDisposable
             return;
         }
 
-        _queue.Requeue(retry);
         await retry.AsValueTask().ConfigureAwait(false);
     }
 
@@ -290,6 +359,12 @@ internal sealed class OutboundChannel : IDisposable
             {
                 await _queue.WaitForWorkAsync(ct).ConfigureAwait(false);
                 await _writeLock.WaitAsync(ct).ConfigureAwait(false);
+                if (!TryStartWriting(session))
+                {
+                    _writeLock.Release();
+                    return; // detached while the pump waited for the lock
+                }
+
                 try
                 {
                     // Drain what may go while holding the lock; new sends queue behind it, keeping the order.
@@ -310,6 +385,7 @@ internal sealed class OutboundChannel : IDisposable
                 }
                 finally
                 {
+                    StopWriting();
                     _writeLock.Release();
                 }
             }

@@ -82,6 +82,9 @@ internal sealed class OutboundMessage : IValueTaskSource
     /// <summary>Its time to live ran out while it was being written.</summary>
     internal bool ExpiredWhileWriting { get; set; }
 
+    /// <summary>Its send was cancelled while it was being written (a write under way is not cut short).</summary>
+    internal bool CancelledWhileWriting { get; set; }
+
     internal ITimer? ExpiryTimer { get; set; }
 
     internal CancellationTokenRegistration Cancellation { get; set; }

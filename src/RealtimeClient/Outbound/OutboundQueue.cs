@@ -29,12 +29,16 @@ internal sealed class OutboundQueue : IDisposable
     private readonly AcknowledgementTracker _acks;
     private readonly LinkedList<Admission> _waiting = new();
     private readonly List<TaskCompletionSource> _drainWaiters = [];
+
+    // What DecideOverflow chose to drop, consumed (and cleared) by DropVictims before anything else runs under the lock.
+    private readonly List<OutboundMessage> _victims = [];
     private TaskCompletionSource? _workSignal;
     private OutboundMessage? _writing;
     private long _pendingBytes;
     private long _sequence;
     private long _session;
     private bool _attached;
+    private bool _idsSent;
     private DeliveryFailureReason? _closedWith;
 
     public OutboundQueue(QueueOptions options, AcknowledgementOptions ackOptions, TimeProvider time, ILogger logger, ErrorReporter errors)
@@ -122,6 +126,21 @@ internal sealed class OutboundQueue : IDisposable
     public long NextSequence() => Interlocked.Increment(ref _sequence);
 
     /// <summary>
+    /// True once a message with an id was sent (queued or written directly): from then on the server may refuse one by
+    /// repeating its id, even long after its send completed, so inbound envelopes are worth reading for refusals.
+    /// </summary>
+    public bool IdsSent => Volatile.Read(ref _idsSent);
+
+    /// <summary>Records that a message with an id is being sent (see <see cref="IdsSent"/>).</summary>
+    public void NoteIdSent()
+    {
+        if (!Volatile.Read(ref _idsSent))
+        {
+            Volatile.Write(ref _idsSent, true);
+        }
+    }
+
+    /// <summary>
     /// Adds <paramref name="message"/> at its place in the order, applying the overflow policy; its own task carries the
     /// outcome. Completes when the message is queued or has failed (a sender under <see cref="QueueOverflow.Wait"/> waits
     /// here for room, honouring <paramref name="cancellationToken"/>).
@@ -144,15 +163,14 @@ internal sealed class OutboundQueue : IDisposable
             }
             else
             {
-                switch (DecideOverflow(message.Length, out var victim))
+                switch (DecideOverflow(message.Length, behindWaiters: _waiting.Count > 0, _victims))
                 {
                     case Overflow.Admit:
                         Admit(message, timeToLive, cancellationToken);
                         admitted = true;
                         break;
-                    case Overflow.DropVictim:
-                        RemovePending(victim!);
-                        outcomes.Drop(victim!, DeliveryFailureReason.Dropped);
+                    case Overflow.DropVictims:
+                        DropVictims(_victims, ref outcomes);
                         Admit(message, timeToLive, cancellationToken);
                         admitted = true;
                         break;
@@ -162,6 +180,7 @@ internal sealed class OutboundQueue : IDisposable
                     default:
                         wait = new Admission(message, timeToLive, cancellationToken);
                         wait.Node = _waiting.AddLast(wait);
+                        StartExpiry(message, timeToLive); // the time to live runs while the sender waits for room too
                         break;
                 }
             }
@@ -179,45 +198,94 @@ internal sealed class OutboundQueue : IDisposable
     }
 
     /// <summary>
-    /// The one place the overflow policy is decided, under the lock: admit, drop a victim to make room, refuse, or wait.
-    /// A new policy is one more case here (and its enum value).
+    /// The one place the overflow policy is decided, under the lock: admit, drop victims to make room, refuse, or wait. A
+    /// new policy is one more case here (and its enum value). Called for a new sender and again for each sender waiting for
+    /// room whenever the queue changes, so a waiting sender is admitted as soon as its policy allows.
     /// </summary>
-    private Overflow DecideOverflow(int length, out OutboundMessage? victim)
+    /// <param name="length">The size of the message to admit.</param>
+    /// <param name="behindWaiters">Whether other senders already wait for room: they go first, in the order they called.</param>
+    /// <param name="victims">Filled with the messages to drop, in the order the policy gives them up, for <see cref="Overflow.DropVictims"/>.</param>
+    private Overflow DecideOverflow(int length, bool behindWaiters, List<OutboundMessage> victims)
     {
-        victim = null;
-
-        // Senders already waiting for room go first, in the order they called.
-        if (_waiting.Count == 0 && !IsFull(length))
+        victims.Clear();
+        if (!behindWaiters && !IsFull(length))
         {
             return Overflow.Admit;
         }
 
+        bool forward;
         switch (_options.Overflow)
         {
             case QueueOverflow.RejectNew:
                 return Overflow.Refuse;
             case QueueOverflow.DropOldest:
-                victim = FirstRemovable(_pending.First, forward: true);
+                forward = true;
                 break;
             case QueueOverflow.DropNewest:
-                victim = FirstRemovable(_pending.Last, forward: false);
+                forward = false;
                 break;
             default:
                 return Overflow.Wait;
         }
 
-        // Dropping one message makes room only when it is big enough; otherwise (or when the only messages are being
-        // written) the sender waits for room like under Wait.
-        return victim is not null && _waiting.Count == 0 && !IsFullWithout(victim, length) ? Overflow.DropVictim : Overflow.Wait;
+        if (behindWaiters)
+        {
+            return Overflow.Wait;
+        }
+
+        // Drop from the policy's end until the message fits. The message being written cannot be dropped: when nothing
+        // else can make room, the sender waits for that write like under Wait.
+        var count = _pending.Count;
+        var bytes = _pendingBytes;
+        for (var node = forward ? _pending.First : _pending.Last; node is not null && (count >= _options.MaxMessages || bytes + length > _options.MaxBytes); node = forward ? node.Next : node.Previous)
+        {
+            if (node.Value.Place == MessagePlace.Writing)
+            {
+                continue;
+            }
+
+            victims.Add(node.Value);
+            count--;
+            bytes -= node.Value.Length;
+        }
+
+        if (count >= _options.MaxMessages || bytes + length > _options.MaxBytes)
+        {
+            victims.Clear();
+            return Overflow.Wait;
+        }
+
+        return Overflow.DropVictims;
     }
 
-    /// <summary>A message whose write failed (or a resend) goes back to its place in the order, ahead of anything sent after it.</summary>
-    public void Requeue(OutboundMessage message)
+    /// <summary>Under the lock: drops what <see cref="DecideOverflow"/> chose, each failing with <see cref="DeliveryFailureReason.Dropped"/>.</summary>
+    private void DropVictims(List<OutboundMessage> victims, ref Outcomes outcomes)
+    {
+        foreach (var victim in victims)
+        {
+            RemovePending(victim);
+            outcomes.Drop(victim, DeliveryFailureReason.Dropped);
+        }
+
+        victims.Clear();
+    }
+
+    /// <summary>
+    /// A message whose write failed (or a resend) goes back to its place in the order, ahead of anything sent after it.
+    /// With <paramref name="attemptedHere"/> (a direct write that failed), it counts as written on the current socket, so a
+    /// refusing close of that socket gives it its strike like any message the pump wrote.
+    /// </summary>
+    public void Requeue(OutboundMessage message, bool attemptedHere = false)
     {
         var outcomes = new Outcomes();
         lock (_gate)
         {
             AssertInvariants();
+            if (attemptedHere)
+            {
+                message.AttemptedOnSession = _session;
+            }
+
             if (_closedWith is { } closed)
             {
                 outcomes.Fail(message, closed);
@@ -233,6 +301,13 @@ internal sealed class OutboundQueue : IDisposable
         Finish(outcomes);
         Signal();
     }
+
+    /// <summary>
+    /// Takes <paramref name="message"/> out of the queue (waiting, or in flight) and fails it with
+    /// <see cref="DeliveryFailureReason.Cancelled"/>; a message being written goes out and completes as usual, one not in
+    /// the queue is left alone.
+    /// </summary>
+    public void Cancel(OutboundMessage message) => RemoveOnTimerOrCancel(message, DeliveryFailureReason.Cancelled);
 
     /// <summary>Peeks the next message to write and marks it as being written; false when none may go now.</summary>
     public bool TryTakeNext([NotNullWhen(true)] out OutboundMessage? message)
@@ -278,6 +353,13 @@ internal sealed class OutboundQueue : IDisposable
             else
             {
                 ResolveWhileWriting(message, ref outcomes);
+                if (message.Place == MessagePlace.Pending && message.Node!.Next is { } next && next.Value.Sequence < message.Sequence)
+                {
+                    // An older message came back for a resend while this one was on the wire (its ack was overdue): this
+                    // one goes back behind it, to its own place in the order.
+                    RemovePending(message);
+                    InsertPending(message);
+                }
             }
 
             AssertInvariants();
@@ -308,6 +390,11 @@ internal sealed class OutboundQueue : IDisposable
             {
                 outcomes.Fail(message, DeliveryFailureReason.Expired);
             }
+            else if (message.CancelledWhileWriting)
+            {
+                // Written, but the app gave up on it before its acknowledgement, as if cancelled just after the write.
+                outcomes.Fail(message, DeliveryFailureReason.Cancelled);
+            }
             else
             {
                 _acks.Add(message);
@@ -334,6 +421,12 @@ internal sealed class OutboundQueue : IDisposable
                 // The acknowledgement overtook the end of the write: WriteSucceeded completes it.
                 writing.AckedWhileWriting = true;
                 return true;
+            }
+            else if (FindPending(id) is { WasWritten: true } resend)
+            {
+                // Queued for a resend (its ack was overdue), and the first copy's ack arrives late: it was delivered.
+                RemovePending(resend);
+                outcomes.Succeed(resend);
             }
             else
             {
@@ -507,6 +600,18 @@ internal sealed class OutboundQueue : IDisposable
         }
     }
 
+    /// <summary>Whether nothing is pending, being written, waiting for room or in flight right now.</summary>
+    public bool Drained
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return IsDrained;
+            }
+        }
+    }
+
     /// <summary>Completes when nothing is pending, being written, waiting for room or in flight.</summary>
     public Task WhenDrainedAsync(CancellationToken cancellationToken)
     {
@@ -538,19 +643,6 @@ internal sealed class OutboundQueue : IDisposable
 
     private bool IsFull(int length) => _pending.Count >= _options.MaxMessages || _pendingBytes + length > _options.MaxBytes;
 
-    private bool IsFullWithout(OutboundMessage victim, int length) =>
-        _pending.Count - 1 >= _options.MaxMessages || _pendingBytes - victim.Length + length > _options.MaxBytes;
-
-    private static OutboundMessage? FirstRemovable(LinkedListNode<OutboundMessage>? node, bool forward)
-    {
-        while (node is not null && node.Value.Place == MessagePlace.Writing)
-        {
-            node = forward ? node.Next : node.Previous;
-        }
-
-        return node?.Value;
-    }
-
     /// <summary>The oldest message without an outcome whose last write was attempted on <paramref name="session"/>.</summary>
     private OutboundMessage? OldestAttempted(long session)
     {
@@ -575,6 +667,19 @@ internal sealed class OutboundQueue : IDisposable
         return oldest;
     }
 
+    private Admission? FindWaiting(OutboundMessage message)
+    {
+        foreach (var admission in _waiting)
+        {
+            if (admission.Message == message)
+            {
+                return admission;
+            }
+        }
+
+        return null;
+    }
+
     private OutboundMessage? FindPending(string id)
     {
         foreach (var message in _pending)
@@ -591,14 +696,23 @@ internal sealed class OutboundQueue : IDisposable
     private void Admit(OutboundMessage message, TimeSpan? timeToLive, CancellationToken cancellationToken)
     {
         InsertPending(message);
-        if (timeToLive is { } ttl)
+        if (message.ExpiryTimer is null)
         {
-            message.ExpiryTimer = _time.CreateTimer(static s => ((Removal)s!).Run(), new Removal(this, message, DeliveryFailureReason.Expired), ttl, Timeout.InfiniteTimeSpan);
+            StartExpiry(message, timeToLive);
         }
 
         if (cancellationToken.CanBeCanceled)
         {
             message.Cancellation = cancellationToken.UnsafeRegister(static s => ((Removal)s!).Run(), new Removal(this, message, DeliveryFailureReason.Cancelled));
+        }
+    }
+
+    /// <summary>Under the lock: the time to live starts when the send is called, whether the message is queued or waits for room.</summary>
+    private void StartExpiry(OutboundMessage message, TimeSpan? timeToLive)
+    {
+        if (timeToLive is { } ttl)
+        {
+            message.ExpiryTimer = _time.CreateTimer(static s => ((Removal)s!).Run(), new Removal(this, message, DeliveryFailureReason.Expired), ttl, Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -623,13 +737,16 @@ internal sealed class OutboundQueue : IDisposable
         message.Node = node is null ? _pending.AddLast(message) : _pending.AddBefore(node, message);
     }
 
-    /// <summary>Under the lock: merges messages sorted by sequence into the pending list in one pass.</summary>
+    /// <summary>
+    /// Under the lock: merges messages sorted by sequence into the pending list in one pass (never ahead of the message
+    /// being written, which stays the head until its write ends, like <see cref="InsertPending"/>).
+    /// </summary>
     private void InsertPendingInOrder(List<OutboundMessage> sorted)
     {
         var node = _pending.First;
         foreach (var message in sorted)
         {
-            while (node is not null && node.Value.Sequence < message.Sequence)
+            while (node is not null && (node.Value.Sequence < message.Sequence || node.Value.Place == MessagePlace.Writing))
             {
                 node = node.Next;
             }
@@ -677,6 +794,11 @@ internal sealed class OutboundQueue : IDisposable
             RemovePending(message);
             outcomes.Fail(message, DeliveryFailureReason.Expired);
         }
+        else if (message.CancelledWhileWriting)
+        {
+            RemovePending(message);
+            outcomes.Fail(message, DeliveryFailureReason.Cancelled);
+        }
     }
 
     private void FailPendingLocked(DeliveryFailureReason reason, ref Outcomes outcomes)
@@ -711,10 +833,17 @@ internal sealed class OutboundQueue : IDisposable
         var admitted = false;
         lock (_gate)
         {
-            // Admit waiting senders in the order they called, while there is room for the first of them.
-            while (_closedWith is null && _waiting.First is { } first && !IsFull(first.Value.Message.Length))
+            // Admit waiting senders in the order they called, while the policy lets the first of them in.
+            while (_closedWith is null && _waiting.First is { } first)
             {
                 var admission = first.Value;
+                var decision = DecideOverflow(admission.Message.Length, behindWaiters: false, _victims);
+                if (decision is not (Overflow.Admit or Overflow.DropVictims))
+                {
+                    break;
+                }
+
+                DropVictims(_victims, ref outcomes);
                 _waiting.RemoveFirst();
                 admission.Node = null;
                 Admit(admission.Message, admission.TimeToLive, admission.CancellationToken);
@@ -827,9 +956,14 @@ internal sealed class OutboundQueue : IDisposable
         {
             if (message.Place == MessagePlace.Writing)
             {
+                // The write under way is not cut short; its end decides (see WriteSucceeded and ResolveWhileWriting).
                 if (reason == DeliveryFailureReason.Expired)
                 {
                     message.ExpiredWhileWriting = true;
+                }
+                else
+                {
+                    message.CancelledWhileWriting = true;
                 }
 
                 return;
@@ -837,7 +971,15 @@ internal sealed class OutboundQueue : IDisposable
 
             if (!RemoveAnywhere(message))
             {
-                return;
+                // Still waiting for room (the expiry of a waiting sender; its cancellation is handled where it waits).
+                if (FindWaiting(message) is not { } admission)
+                {
+                    return;
+                }
+
+                _waiting.Remove(admission.Node!);
+                admission.Node = null;
+                outcomes.Admitted(admission);
             }
 
             outcomes.Fail(message, reason);
@@ -858,10 +1000,16 @@ internal sealed class OutboundQueue : IDisposable
         foreach (var message in _pending)
         {
             bytes += message.Length;
-            Debug.Assert(message.Sequence > previous, "The pending list is in send order.");
             Debug.Assert(message.Place is MessagePlace.Pending or MessagePlace.Writing, "A pending message is pending or being written.");
             Debug.Assert(message.Node?.List == _pending, "A pending message's node is in the pending list.");
-            writing += message.Place == MessagePlace.Writing ? 1 : 0;
+            if (message.Place == MessagePlace.Writing)
+            {
+                // The head on the wire may be younger than a resend that came back after its write began.
+                writing++;
+                continue;
+            }
+
+            Debug.Assert(message.Sequence > previous, "The pending list is in send order (after the message being written).");
             previous = message.Sequence;
         }
 
@@ -874,7 +1022,7 @@ internal sealed class OutboundQueue : IDisposable
     private enum Overflow
     {
         Admit,
-        DropVictim,
+        DropVictims,
         Refuse,
         Wait,
     }
@@ -899,7 +1047,10 @@ internal sealed class OutboundQueue : IDisposable
         public void Run() => queue.RemoveOnTimerOrCancel(message, reason);
     }
 
-    /// <summary>Outcomes decided under the lock and set after it is released.</summary>
+    /// <summary>
+    /// Outcomes decided under the lock and set after it is released. A mutable struct whose lists are created on first use:
+    /// a helper that adds to it must take it by <see langword="ref"/>, or what it adds is lost with its copy.
+    /// </summary>
     private struct Outcomes
     {
         private List<(OutboundMessage Message, DeliveryFailureReason? Reason, ServerRejection? Rejection, bool Dropped)>? _messages;

@@ -38,8 +38,6 @@ internal sealed class SocketSession : IAsyncDisposable
     private DateTimeOffset _connectedAt;
     private volatile DisconnectInfo? _closingAs; // set when the client starts its own close: how the session ends then
     private volatile bool _abortedByUs;
-    private int _closeFrames; // close frames of this session waiting for the write lock or being written
-    private volatile bool _closingPolitely; // set before End when the session itself will write a bounded close frame
     private int _ending; // set once, by the first End
 
     public SocketSession(long id, WebSocket socket, SessionSettings settings, TimeProvider time, ILogger logger, InboundPipeline inbound, IEnvelopeFormat format, SemaphoreSlim writeLock)
@@ -69,13 +67,6 @@ internal sealed class SocketSession : IAsyncDisposable
     public bool HasEnded => _ended.Task.IsCompleted;
 
     public MessageWaiters Waiters { get; } = new();
-
-    /// <summary>
-    /// Whether the session is writing one of its own close frames (or waiting for the write lock to): the answer to the
-    /// server's close, its close after a protocol error, the app's close. Such a write is bounded by the session, which
-    /// aborts the socket itself when the bound passes.
-    /// </summary>
-    public bool IsWritingCloseFrame => _closingPolitely || Volatile.Read(ref _closeFrames) > 0;
 
     /// <summary>How long the session has been connected (zero before the hook finished).</summary>
     public TimeSpan UpTime => _connectedAt == default ? TimeSpan.Zero : _time.GetUtcNow() - _connectedAt;
@@ -355,7 +346,6 @@ internal sealed class SocketSession : IAsyncDisposable
             return;
         }
 
-        _closingPolitely = true; // before End: the outbound channel detaches as soon as the session ends
         End(new DisconnectInfo(DisconnectKind.ServerClosed) { CloseStatus = status, CloseDescription = _socket.CloseStatusDescription });
         if (_socket.State == WebSocketState.CloseReceived)
         {
@@ -380,7 +370,6 @@ internal sealed class SocketSession : IAsyncDisposable
     {
         var limit = _settings.MaxInboundMessageSize;
         Log.MessageTooLarge(_logger, limit);
-        _closingPolitely = true; // before End: the outbound channel detaches as soon as the session ends
         End(new DisconnectInfo(DisconnectKind.MessageTooLarge) { CloseStatus = WebSocketCloseStatus.MessageTooBig });
         using var bound = new CancellationTokenSource(_settings.DrainBound, _time);
         try
@@ -409,28 +398,18 @@ internal sealed class SocketSession : IAsyncDisposable
     /// </summary>
     private async Task SendCloseFrameAsync(WebSocketCloseStatus status, string? description, CancellationToken cancellationToken, DisconnectInfo? endWith = null)
     {
-        // Counted before the lock is taken, so whoever finds the lock held while this count is set knows the holder (or the
-        // next in line) is this bounded close frame.
-        Interlocked.Increment(ref _closeFrames);
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
+            await _socket.CloseOutputAsync(status, description, cancellationToken).ConfigureAwait(false);
+            if (endWith is not null)
             {
-                await _socket.CloseOutputAsync(status, description, cancellationToken).ConfigureAwait(false);
-                if (endWith is not null)
-                {
-                    End(endWith);
-                }
-            }
-            finally
-            {
-                _writeLock.Release();
+                End(endWith);
             }
         }
         finally
         {
-            Interlocked.Decrement(ref _closeFrames);
+            _writeLock.Release();
         }
     }
 }

@@ -128,13 +128,20 @@ public class InboundMessageTests
 
         await server.SendBinaryAsync(new byte[8193]).Safe();
         await server.ClientWriteBlocked.Safe();
+
+        // The backoff and the drain bound run side by side: both timers exist before the clock moves past both.
+        var reconnecting = await h.States.SkipToAsync(s => s.Current == ConnectionState.Reconnecting);
+        var delay = reconnecting.RetryDelay!.Value;
         var drainBound = TimeSpan.FromSeconds(2); // min(CloseTimeout, 2 s)
+        await h.Clock.WaitForTimerAsync(d => d == delay).Safe();
         await h.Clock.WaitForTimerAsync(d => d == drainBound).Safe();
-        h.Clock.Advance(drainBound);
+        var connected = h.NextState(ConnectionState.Connected);
+        h.Clock.Advance(delay > drainBound ? delay : drainBound);
 
         Assert.Equal((null, null), await server.ClientClosed.Safe()); // aborted: the close frame never went out
         using var messages = new Recorder<InboundMessage>(h.Connection.Messages);
-        var again = await h.ReconnectAsync();
+        var again = await h.Server.AcceptAsync().Safe();
+        await connected.Safe();
         await again.SendTextAsync("back").Safe();
         Assert.Equal("back", (await messages.FirstAsync(_ => true)).Text);
     }

@@ -90,11 +90,18 @@ public class StateSequenceTests
 
         var close = server.CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "going away");
         await server.ClientWriteBlocked.Safe();
+
+        // The backoff and the answer's bound run side by side: both timers exist before the clock moves past both.
+        var reconnecting = await h.States.SkipToAsync(s => s.Current == ConnectionState.Reconnecting);
+        var delay = reconnecting.RetryDelay!.Value;
+        await h.Clock.WaitForTimerAsync(d => d == delay).Safe();
         await h.Clock.WaitForTimerAsync(d => d == h.Options.CloseTimeout).Safe();
-        h.Clock.Advance(h.Options.CloseTimeout);
+        var connected = h.NextState(ConnectionState.Connected);
+        h.Clock.Advance(delay > h.Options.CloseTimeout ? delay : h.Options.CloseTimeout);
 
         Assert.Equal((null, null), await close.Safe()); // aborted: no answer
-        await h.ReconnectAsync();
+        await h.Server.AcceptAsync().Safe();
+        await connected.Safe();
         Assert.Equal(2, h.Server.Connections.Count);
     }
 

@@ -372,8 +372,9 @@ public sealed class StopAndDisposeTests
         var h = new Harness(o => o with { CloseTimeout = TimeSpan.FromSeconds(30) });
         var server = await h.StartAndAcceptAsync();
         server.BlockClientWrites();
+        var reconnecting = h.NextState(ConnectionState.Reconnecting); // before the close, which may be answered at once
         _ = server.CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "restarting");
-        await h.NextState(ConnectionState.Reconnecting);
+        await reconnecting.Safe();
         await server.ClientWriteBlocked.Safe(); // the client's answer waits on the socket, for up to CloseTimeout
         var before = h.Clock.GetUtcNow();
 
@@ -392,8 +393,9 @@ public sealed class StopAndDisposeTests
         await using var h = new Harness(o => o with { CloseTimeout = closeTimeout });
         var server = await h.StartAndAcceptAsync();
         server.BlockClientWrites();
+        var reconnecting = h.NextState(ConnectionState.Reconnecting); // before the close, which may be answered at once
         _ = server.CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "restarting");
-        await h.NextState(ConnectionState.Reconnecting);
+        await reconnecting.Safe();
         await server.ClientWriteBlocked.Safe();
 
         var stop = h.Connection.StopAsync();
@@ -439,8 +441,9 @@ public sealed class StopAndDisposeTests
                     break;
                 case ConnectionState.Reconnecting:
                     h.Server.EnqueueHandshake(Handshake.Fail());
+                    var reconnecting = h.NextState(ConnectionState.Reconnecting);
                     h.Connection.Start();
-                    await h.NextState(ConnectionState.Reconnecting);
+                    await reconnecting.Safe();
                     break;
                 case ConnectionState.Closed:
                     await h.StartAndAcceptAsync();

@@ -23,7 +23,7 @@ public sealed class SqliteOutboxTests : IDisposable
         await using (var h = new Harness(o => o with { Outbox = new SqliteOutboxStore(new SqliteOutboxOptions { FilePath = File }) }))
         {
             var server = await h.StartAndAcceptAsync();
-            var deliveries = new List<Delivery>();
+            var deliveries = new List<global::RealtimeClient.Delivery>();
             foreach (var text in new[] { "first", "second", "third" })
             {
                 deliveries.Add(await h.Connection.EnqueueAsync("line", new Line(text), SendOptions.Durable));

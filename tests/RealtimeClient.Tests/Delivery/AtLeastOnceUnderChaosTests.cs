@@ -1,8 +1,6 @@
-using RealtimeClient.Tests.Engine;
-
 namespace RealtimeClient.Tests.Delivery;
 
-public class AtLeastOnceUnderChaosTests
+public sealed class AtLeastOnceUnderChaosTests
 {
     private const int MessageCount = 10_000;
     private const int AbortCount = 50;
@@ -21,13 +19,8 @@ public class AtLeastOnceUnderChaosTests
             abortAfter.TryAdd(random.Next(1, MessageCount + 1), random.Next(2) == 0);
         }
 
-        await using var h = new Harness(o => new RealtimeOptions
-        {
-            Uri = o.Uri,
-            Connector = o.Connector,
-            // Reconnect at once after every drop, without waiting on the (still) manual clock.
-            Reconnect = new ReconnectOptions { InitialDelay = TimeSpan.Zero, MinimumUptime = TimeSpan.Zero },
-        });
+        // Reconnect at once after every drop, without waiting on the (still) virtual clock.
+        await using var h = new Harness(o => o with { Reconnect = o.Reconnect with { Policy = DeliveryKit.FixedDelay(TimeSpan.Zero) } });
         var server = new AckingServer(h.Server, abortAfter);
         await h.StartAndAcceptAsync();
 
@@ -36,13 +29,12 @@ public class AtLeastOnceUnderChaosTests
         for (var i = 0; i < MessageCount; i++)
         {
             ids[i] = "m-" + i;
-            var options = new SendOptions { Delivery = DeliveryMode.AtLeastOnce, MessageId = ids[i] };
-            sends[i] = h.Connection.SendAsync($"{{\"type\":\"message\",\"data\":{{\"text\":\"hello {i}\"}}}}", options: options).AsTask();
+            sends[i] = h.Connection.SendAsync("message", new { text = "hello " + i }, DeliveryKit.Acked(ids[i])).AsTask();
         }
 
         try
         {
-            await Task.WhenAll(sends).WaitAsync(TimeSpan.FromSeconds(30));
+            await Task.WhenAll(sends).Safe();
         }
         catch (TimeoutException)
         {

@@ -1,16 +1,13 @@
-using RealtimeClient.Tests.Engine;
 using static RealtimeClient.Tests.Delivery.DeliveryKit;
 
 namespace RealtimeClient.Tests.Delivery;
 
-public class InboundDeduplicationTests
+public sealed class InboundDeduplicationTests
 {
-    private static Func<RealtimeOptions, RealtimeOptions> Dedup => o => Outage(new RealtimeOptions
+    private static Func<RealtimeOptions, RealtimeOptions> Dedup => o => WithOutages(o) with
     {
-        Uri = o.Uri,
-        Connector = o.Connector,
-        Acknowledgements = new AcknowledgementOptions { InboundIdPath = "data.id" },
-    });
+        Acknowledgements = o.Acknowledgements with { InboundIdPath = "data.id" },
+    };
 
     private static string Chat(string id, string text) => $"{{\"type\":\"message\",\"data\":{{\"id\":\"{id}\",\"text\":\"{text}\"}}}}";
 
@@ -19,7 +16,7 @@ public class InboundDeduplicationTests
     {
         await using var h = new Harness(Dedup);
         var server = await h.StartAndAcceptAsync();
-        var messages = new Recorder<InboundMessage>(h.Connection.Messages);
+        using var messages = new Recorder<InboundMessage>(h.Connection.Messages);
 
         await server.SendTextAsync(Chat("a", "first"));
         await server.SendTextAsync(Chat("a", "first again"));
@@ -40,13 +37,13 @@ public class InboundDeduplicationTests
     {
         await using var h = new Harness(Dedup);
         var first = await h.StartAndAcceptAsync();
-        var messages = new Recorder<InboundMessage>(h.Connection.Messages);
+        using var messages = new Recorder<InboundMessage>(h.Connection.Messages);
         await first.SendTextAsync(Chat("a", "one"));
         await first.SendTextAsync(Chat("b", "two"));
         await messages.FirstAsync(m => m.Text!.Contains("\"b\"", StringComparison.Ordinal));
 
-        await BreakAsync(h, first);
-        var second = await HealAsync(h);
+        var outage = await BreakAsync(h, first);
+        var second = await outage.HealAsync();
         await second.SendTextAsync(Chat("a", "one"));
         await second.SendTextAsync(Chat("b", "two"));
         await second.SendTextAsync(Chat("c", "three"));
@@ -60,7 +57,7 @@ public class InboundDeduplicationTests
     {
         await using var h = new Harness();
         var server = await h.StartAndAcceptAsync();
-        var messages = new Recorder<InboundMessage>(h.Connection.Messages);
+        using var messages = new Recorder<InboundMessage>(h.Connection.Messages);
 
         await server.SendTextAsync(Chat("a", "x"));
         await server.SendTextAsync(Chat("a", "x"));
