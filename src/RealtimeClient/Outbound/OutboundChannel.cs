@@ -63,7 +63,8 @@ internal sealed class OutboundChannel : IDisposable
 
     /// <summary>
     /// The socket is going away: the fast path closes, the pump stops, a write under way gets <paramref name="grace"/> to
-    /// finish before the socket is aborted under it; then the queue learns how the socket ended.
+    /// finish before the socket is aborted under it (the session's own close frame is waited for instead: its own bound
+    /// limits it); then the queue learns how the socket ended.
     /// </summary>
     public async Task DetachAsync(DisconnectInfo? ended, TimeSpan grace)
     {
@@ -81,23 +82,45 @@ internal sealed class OutboundChannel : IDisposable
         }
 
         pumpCts?.Cancel();
-        using (var bound = new CancellationTokenSource(grace, _time))
-        {
-            try
-            {
-                await _writeLock.WaitAsync(bound.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                session?.Abort(); // the write under way fails now, and gives the lock back
-                await _writeLock.WaitAsync().ConfigureAwait(false);
-            }
-        }
-
+        await TakeWriteLockAsync(session, grace).ConfigureAwait(false);
         _writeLock.Release();
         await pump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         pumpCts?.Dispose();
         _queue.Detach(ended);
+    }
+
+    /// <summary>
+    /// Takes the write lock for a detach. Free: at once (a bounded wait is not tried first: an already cancelled bound, as a
+    /// zero grace is, would fail even on a free lock). Held by the session's own close frame (its answer to the server's
+    /// close, or its 1009 before the drain): waited for, because aborting would cut the frame the server must read and its
+    /// own bound limits it. Held by a message: <paramref name="grace"/>, then the socket is aborted under it.
+    /// </summary>
+    private async Task TakeWriteLockAsync(SocketSession? session, TimeSpan grace)
+    {
+        if (_writeLock.Wait(0, CancellationToken.None))
+        {
+            return;
+        }
+
+        if (session is not null)
+        {
+            await session.CloseFrameWritten.ConfigureAwait(false);
+            if (_writeLock.Wait(0, CancellationToken.None))
+            {
+                return;
+            }
+        }
+
+        using var bound = new CancellationTokenSource(grace, _time);
+        try
+        {
+            await _writeLock.WaitAsync(bound.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            session?.Abort(); // the write under way fails now, and gives the lock back
+            await _writeLock.WaitAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>Sends encoded bytes by the fastest path that keeps the order; takes ownership of <paramref name="bytes"/>.</summary>

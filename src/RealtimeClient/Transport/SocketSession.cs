@@ -36,6 +36,7 @@ internal sealed class SocketSession : IAsyncDisposable
     private Heartbeat? _heartbeat;
     private Task _receiveLoop = Task.CompletedTask;
     private DateTimeOffset _connectedAt;
+    private Task _closeFrame = Task.CompletedTask;
     private volatile bool _closingByClient;
     private volatile bool _abortedByUs;
 
@@ -66,6 +67,12 @@ internal sealed class SocketSession : IAsyncDisposable
     public bool HasEnded => _ended.Task.IsCompleted;
 
     public MessageWaiters Waiters { get; } = new();
+
+    /// <summary>
+    /// Completes when the close frame this session is writing or waiting to write (set before it waits for the write lock)
+    /// has been written or given up; completed when there is none. Never faults.
+    /// </summary>
+    public Task CloseFrameWritten => Volatile.Read(ref _closeFrame);
 
     /// <summary>How long the session has been connected (zero before the hook finished).</summary>
     public TimeSpan UpTime => _connectedAt == default ? TimeSpan.Zero : _time.GetUtcNow() - _connectedAt;
@@ -377,14 +384,23 @@ internal sealed class SocketSession : IAsyncDisposable
     /// <summary>Writes a close frame under the write lock, so it never interleaves with a message being written.</summary>
     private async Task SendCloseFrameAsync(WebSocketCloseStatus status, string? description, CancellationToken cancellationToken)
     {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _closeFrame, written.Task);
         try
         {
-            await _socket.CloseOutputAsync(status, description, cancellationToken).ConfigureAwait(false);
+            await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _socket.CloseOutputAsync(status, description, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
         }
         finally
         {
-            _writeLock.Release();
+            written.TrySetResult();
         }
     }
 }
