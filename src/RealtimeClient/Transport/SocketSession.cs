@@ -108,13 +108,30 @@ internal sealed class SocketSession : IAsyncDisposable
         return true;
     }
 
-    /// <summary>A write failed: the session ends with the write's cause.</summary>
-    public void FailWrite(Exception ex) => End(new DisconnectInfo(DisconnectKind.ConnectionLost)
+    /// <summary>
+    /// A write failed: the session ends with the write's cause. When the peer broke the connection under the write (reset,
+    /// shut down), the receive side fails too, but first reads what arrived before the break, and that can be the cause that
+    /// matters: a server refusing a message closes with 1009 and drops the connection, and through a proxy the rest of the
+    /// write then meets a reset before the close frame is read. The receive loop gets a short bound to end the session with
+    /// what it read; then the write's cause ends it.
+    /// </summary>
+    public void FailWrite(Exception ex)
     {
-        Exception = ex,
-        SocketError = TransportFailure.FindSocketError(ex),
-        CloseStatus = _socket.CloseStatus,
-    });
+        var info = new DisconnectInfo(DisconnectKind.ConnectionLost)
+        {
+            Exception = ex,
+            SocketError = TransportFailure.FindSocketError(ex),
+            CloseStatus = _socket.CloseStatus,
+        };
+        if (info.SocketError is System.Net.Sockets.SocketError.ConnectionReset or System.Net.Sockets.SocketError.Shutdown or System.Net.Sockets.SocketError.ConnectionAborted
+            && !HasEnded)
+        {
+            _ = EndAfterReceiveLoopAsync(info);
+            return;
+        }
+
+        End(info);
+    }
 
     /// <summary>False (and the session ended as dead) when the wall clock says the heartbeat timeout passed without a sign of life.</summary>
     public bool CheckAlive() => !(Volatile.Read(ref _heartbeat)?.IsDeadByWallClock() ?? false);
@@ -177,6 +194,12 @@ internal sealed class SocketSession : IAsyncDisposable
         Volatile.Read(ref _heartbeat)?.Dispose();
         _socket.Dispose();
         _cts.Dispose();
+    }
+
+    private async Task EndAfterReceiveLoopAsync(DisconnectInfo info)
+    {
+        await _receiveLoop.WaitAsync(_settings.DrainBound, _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        End(info);
     }
 
     private void OnDead(TimeSpan silence)
