@@ -34,6 +34,7 @@ internal sealed class SocketSession : IAsyncDisposable
     private readonly TaskCompletionSource<DisconnectInfo> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly bool _waitWithoutBuffer;
     private Heartbeat? _heartbeat;
+    private int _ending;
     private Task _receiveLoop = Task.CompletedTask;
     private DateTimeOffset _connectedAt;
     private Task _closeFrame = Task.CompletedTask;
@@ -86,25 +87,30 @@ internal sealed class SocketSession : IAsyncDisposable
         _connectedAt = _time.GetUtcNow();
         var heartbeat = new Heartbeat(_settings.Heartbeat, _time, send, OnDead);
         heartbeat.Touch();
-        Volatile.Write(ref _heartbeat, heartbeat);
+        Interlocked.Exchange(ref _heartbeat, heartbeat); // a full fence: End either sees this heartbeat or is seen below
         heartbeat.Start();
-        if (HasEnded)
+        if (Volatile.Read(ref _ending) != 0)
         {
             heartbeat.Dispose();
         }
     }
 
-    /// <summary>Ends the session with <paramref name="info"/> unless it already ended; false if it had.</summary>
+    /// <summary>Ends the session with <paramref name="info"/> unless it already ended (or is ending); false if it had.</summary>
     public bool End(DisconnectInfo info)
     {
-        if (!_ended.TrySetResult(info with { UpTime = UpTime }))
+        if (Interlocked.Exchange(ref _ending, 1) != 0)
         {
             return false;
         }
 
+        var ended = info with { UpTime = UpTime };
         Volatile.Read(ref _heartbeat)?.Dispose();
         Waiters.FailAll(info);
         _cts.Cancel();
+
+        // Published last: whoever awaits the end runs after this method's own work (the connection loop tears the session
+        // down, and DisposeAsync disposes the token source cancelled just above).
+        _ended.SetResult(ended);
         return true;
     }
 
@@ -182,7 +188,7 @@ internal sealed class SocketSession : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         End(new DisconnectInfo(DisconnectKind.ConnectionLost) { Exception = new ObjectDisposedException(nameof(SocketSession)) });
-        if (!_abortedByUs && _ended.Task.Result.Kind is DisconnectKind.ServerClosed or DisconnectKind.MessageTooLarge)
+        if (!_abortedByUs && (await _ended.Task.ConfigureAwait(false)).Kind is DisconnectKind.ServerClosed or DisconnectKind.MessageTooLarge)
         {
             // The receive loop is answering the server's close, or closing with 1009 and draining, both bounded: aborting
             // now would cut that off and the server would never learn why.
