@@ -13,7 +13,8 @@ namespace RealtimeClient.InteropTests.Matrix;
 internal sealed class MatrixResults
 {
     /// <summary>The columns' order; a peer not named here comes after these.</summary>
-    private static readonly string[] PeerOrder = ["node-ws", "python-websockets", "kestrel", "nginx-node"];
+    private static readonly string[] PeerOrder =
+        [Peers.NodeWsPeer.Collection, Peers.PythonPeer.Collection, Peers.KestrelWebSocketsPeer.Collection, Peers.NginxProxyPeer.Collection];
 
     private readonly Lock _gate = new();
     private readonly Dictionary<RowKey, Row> _rows = [];
@@ -35,12 +36,15 @@ internal sealed class MatrixResults
         }
     }
 
-    /// <summary>The matrix in Markdown, with the peers' versions and the totals line <c>matrix: N pass, N fail, N n/a, N not run</c>.</summary>
-    public string Render(Assembly tests, TimeSpan elapsed, IReadOnlyCollection<PeerSummary> peers)
+    /// <summary>
+    /// The matrix in Markdown, with the peers' versions and the totals line <c>matrix: N pass, N fail, N n/a, N not run</c>.
+    /// Every scenario method of <paramref name="groups"/> has a row, also one that did not run.
+    /// </summary>
+    public string Render(IEnumerable<Type> groups, TimeSpan elapsed, IReadOnlyCollection<PeerSummary> peers)
     {
         lock (_gate)
         {
-            AddScenariosThatDidNotRun(tests);
+            AddScenariosThatDidNotRun(groups);
             var columns = peers.Select(p => p.Name).Concat(_passed.Keys.Select(k => k.Peer)).Distinct()
                 .OrderBy(p => Array.IndexOf(PeerOrder, p) is var i and >= 0 ? i : PeerOrder.Length).ThenBy(p => p, StringComparer.Ordinal)
                 .ToList();
@@ -94,9 +98,9 @@ internal sealed class MatrixResults
     }
 
     /// <summary>A scenario method with no result at all (a group bound to no peer, or a filtered run) still gets its row.</summary>
-    private void AddScenariosThatDidNotRun(Assembly tests)
+    private void AddScenariosThatDidNotRun(IEnumerable<Type> groups)
     {
-        foreach (var type in tests.GetTypes())
+        foreach (var type in groups)
         {
             if (type.GetCustomAttribute<ScenarioGroupAttribute>() is not { } group)
             {

@@ -70,7 +70,12 @@ internal sealed class MatrixSink(IMessageSink runner, IMessageSink diagnostics) 
 
     private void Write()
     {
-        var table = _results.Render(typeof(MatrixSink).Assembly, _elapsed.Elapsed, MatrixPeers.All);
+        if (MatrixPeers.All.Count == 0)
+        {
+            return; // no peer started (a run of other tests only): the last matrix stays as it was
+        }
+        var groups = typeof(MatrixSink).Assembly.GetTypes().Where(t => t.IsPublic); // top-level public: not a test's own example
+        var table = _results.Render(groups, _elapsed.Elapsed, MatrixPeers.All);
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(MatrixFile.Path)!);
