@@ -19,7 +19,7 @@ internal sealed class OutboundChannel : IDisposable
     private readonly Lock _gate = new();
     private SocketSession? _session;
     private bool _flushing;
-    private bool _writingData; // under _gate: a message (or ping) holds the write lock and writes to the attached session
+    private bool _writingData; // under _gate: a direct write (a message on the fast path, a ping, the hook's) is under way
     private Task _pump = Task.CompletedTask;
     private CancellationTokenSource? _pumpCts;
 
@@ -64,7 +64,8 @@ internal sealed class OutboundChannel : IDisposable
 
     /// <summary>
     /// The socket is going away: the fast path closes, the pump stops, a write under way gets <paramref name="grace"/> to
-    /// finish before the socket is aborted under it; then the queue learns how the socket ended.
+    /// finish before the socket is aborted under it (the session's own close frame is neither aborted nor waited for: the
+    /// session bounds it); then the queue learns how the socket ended.
     /// </summary>
     public async Task DetachAsync(DisconnectInfo? ended, TimeSpan grace)
     {
@@ -82,6 +83,7 @@ internal sealed class OutboundChannel : IDisposable
         }
 
         pumpCts?.Cancel();
+        _queue.StopTaking(); // the pump takes nothing more: from here, a message it is writing is the last
 
         // A free lock is taken at once, whatever the grace: with no write under way there is nothing to wait for (nor to
         // abort; a zero grace must not abort a socket that is about to get its close frame).
@@ -106,7 +108,7 @@ internal sealed class OutboundChannel : IDisposable
                     writing = _writingData;
                 }
 
-                if (writing)
+                if (writing || _queue.IsWriting)
                 {
                     session?.Abort();
                     await _writeLock.WaitAsync().ConfigureAwait(false);
@@ -359,12 +361,6 @@ internal sealed class OutboundChannel : IDisposable
             {
                 await _queue.WaitForWorkAsync(ct).ConfigureAwait(false);
                 await _writeLock.WaitAsync(ct).ConfigureAwait(false);
-                if (!TryStartWriting(session))
-                {
-                    _writeLock.Release();
-                    return; // detached while the pump waited for the lock
-                }
-
                 try
                 {
                     // Drain what may go while holding the lock; new sends queue behind it, keeping the order.
@@ -385,7 +381,6 @@ internal sealed class OutboundChannel : IDisposable
                 }
                 finally
                 {
-                    StopWriting();
                     _writeLock.Release();
                 }
             }

@@ -532,6 +532,30 @@ internal sealed class OutboundQueue : IDisposable
         Finish(outcomes);
     }
 
+    /// <summary>
+    /// The socket is going away: nothing more is taken for writing (<see cref="TryTakeNext"/> returns false until the next
+    /// <see cref="Attach"/>), so a message being written now (<see cref="IsWriting"/>) is the last one on that socket.
+    /// </summary>
+    public void StopTaking()
+    {
+        lock (_gate)
+        {
+            _attached = false;
+        }
+    }
+
+    /// <summary>Whether a message taken by <see cref="TryTakeNext"/> is being written (its write has not returned).</summary>
+    public bool IsWriting
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _writing is not null;
+            }
+        }
+    }
+
     /// <summary>Waits until there may be something to write.</summary>
     public Task WaitForWorkAsync(CancellationToken cancellationToken)
     {

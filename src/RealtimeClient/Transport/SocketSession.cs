@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net.Sockets;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
 using RealtimeClient.Buffers;
@@ -108,13 +109,29 @@ internal sealed class SocketSession : IAsyncDisposable
         return true;
     }
 
-    /// <summary>A write failed: the session ends with the write's cause.</summary>
-    public void FailWrite(Exception ex) => End(_closingAs ?? new DisconnectInfo(DisconnectKind.ConnectionLost)
+    /// <summary>
+    /// A write failed: the session ends with the write's cause (or as the client's own close, when one is under way). When
+    /// the peer broke the connection under the write (reset, shut down), the receive side fails too, but first reads what
+    /// arrived before the break, and that can be the cause that matters: a server refusing a message closes with 1009 and
+    /// drops the connection, and through a proxy the rest of the write then meets a reset before the close frame is read.
+    /// The receive loop gets the drain bound to end the session with what it read; then the write's cause ends it.
+    /// </summary>
+    public void FailWrite(Exception ex)
     {
-        Exception = ex,
-        SocketError = TransportFailure.FindSocketError(ex),
-        CloseStatus = _socket.CloseStatus,
-    });
+        var info = _closingAs ?? new DisconnectInfo(DisconnectKind.ConnectionLost)
+        {
+            Exception = ex,
+            SocketError = TransportFailure.FindSocketError(ex),
+            CloseStatus = _socket.CloseStatus,
+        };
+        if (info.SocketError is SocketError.ConnectionReset or SocketError.Shutdown or SocketError.ConnectionAborted && !HasEnded)
+        {
+            _ = EndAfterReceiveLoopAsync(info);
+            return;
+        }
+
+        End(info);
+    }
 
     /// <summary>False (and the session ended as dead) when the wall clock says the heartbeat timeout passed without a sign of life.</summary>
     public bool CheckAlive() => !(Volatile.Read(ref _heartbeat)?.IsDeadByWallClock() ?? false);
@@ -185,6 +202,12 @@ internal sealed class SocketSession : IAsyncDisposable
         // _cts is not disposed: End publishes the end before it cancels _cts, so the teardown that the end starts (this
         // method, on another thread) can get here while End still has to cancel it. A source without a timer or linked
         // tokens holds nothing that needs disposing.
+    }
+
+    private async Task EndAfterReceiveLoopAsync(DisconnectInfo info)
+    {
+        await _receiveLoop.WaitAsync(_settings.DrainBound, _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        End(info);
     }
 
     private void OnDead(TimeSpan silence)

@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using System.Security.Cryptography.X509Certificates;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 
@@ -55,6 +56,12 @@ public abstract class InteropPeer(IMessageSink diagnostics) : IAsyncLifetime
     /// <summary>The address scenarios use: wss:// where the peer has it (with <see cref="ConfigureClient"/>), else ws://.</summary>
     public Uri Url(string pathAndQuery = "/") => SecureUrl(pathAndQuery) ?? WebSocketUrl(pathAndQuery);
 
+    /// <summary>The private CA that signed <see cref="SecureUrl"/>'s certificate; null on a peer without TLS.</summary>
+    public virtual X509Certificate2? CertificateAuthority => null;
+
+    /// <summary>The certificate of <see cref="SelfSignedUrl"/>, to pin; null on a peer without TLS.</summary>
+    public virtual X509Certificate2? SelfSignedCertificate => null;
+
     /// <summary>What a client needs to reach <see cref="Url"/>: for nginx, trust in the run's private CA; else nothing.</summary>
     public virtual void ConfigureClient(ClientWebSocketOptions options)
     {
@@ -75,7 +82,17 @@ public abstract class InteropPeer(IMessageSink diagnostics) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
-        await InitializePeerAsync();
+        try
+        {
+            await InitializePeerAsync();
+        }
+        catch (Exception e)
+        {
+            Matrix.MatrixPeers.FailedToStart(this, e);
+            throw;
+        }
+
+        Matrix.MatrixPeers.Started(this);
         diagnostics.OnMessage(new DiagnosticMessage(
             $"interop peer {Name}: {Versions} at {Url()} (started in {started.ElapsedMilliseconds} ms, folder {WorkDirectory})"));
     }

@@ -32,11 +32,14 @@ public sealed class NginxProxyPeer(IMessageSink diagnostics) : InteropPeer(diagn
         [PeerCapability.SilentSocketStaysOpen] = "nginx cuts a tunnel whose server side sends nothing for proxy_read_timeout (4 s)",
     };
 
+    private X509Certificate2? _certificateAuthority;
+    private X509Certificate2? _selfSignedCertificate;
+
     /// <summary>The run's private certificate authority (its key stays in <see cref="InteropPeer.WorkDirectory"/>).</summary>
-    public X509Certificate2 CertificateAuthority { get; private set; } = null!;
+    public override X509Certificate2 CertificateAuthority => _certificateAuthority ?? throw new InvalidOperationException($"{Name} was not started");
 
     /// <summary>The certificate of the self-signed endpoint, to pin.</summary>
-    public X509Certificate2 SelfSignedCertificate { get; private set; } = null!;
+    public override X509Certificate2 SelfSignedCertificate => _selfSignedCertificate ?? throw new InvalidOperationException($"{Name} was not started");
 
     public override bool IsRunning => _backend?.IsRunning ?? false;
 
@@ -103,8 +106,8 @@ public sealed class NginxProxyPeer(IMessageSink diagnostics) : InteropPeer(diagn
             await _backend.KillAsync();
         }
 
-        CertificateAuthority?.Dispose();
-        SelfSignedCertificate?.Dispose();
+        _certificateAuthority?.Dispose();
+        _selfSignedCertificate?.Dispose();
     }
 
     private async Task MakeCertificatesAsync()
@@ -116,8 +119,8 @@ public sealed class NginxProxyPeer(IMessageSink diagnostics) : InteropPeer(diagn
             throw new InvalidOperationException($"make-certs.sh failed with code {exitCode}:{Environment.NewLine}{output}");
         }
 
-        CertificateAuthority = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(WorkDirectory, "ca.crt"));
-        SelfSignedCertificate = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(WorkDirectory, "self-signed.crt"));
+        _certificateAuthority = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(WorkDirectory, "ca.crt"));
+        _selfSignedCertificate = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(WorkDirectory, "self-signed.crt"));
     }
 
     private string Configuration() => File.ReadAllText(Path.Combine(InteropPaths.NginxDirectory, "nginx.conf.template"))

@@ -30,6 +30,9 @@ public sealed class PeerLogEntry(JsonElement line)
     /// <summary>In acknowledgement mode: the id was seen before on this log (acknowledged, not echoed again).</summary>
     public bool Duplicate => Line.TryGetProperty("duplicate", out var v) && v.GetBoolean();
 
+    /// <summary>The message's id was named by <c>ctl:refuse</c>: it was answered with an error, not echoed or acknowledged.</summary>
+    public bool Refused => Line.TryGetProperty("refused", out var v) && v.GetBoolean();
+
     /// <summary>A control's whole text (<c>ctl:...</c>).</summary>
     public string? Command => String("command");
 

@@ -62,8 +62,6 @@ internal sealed partial class PeerProcess : IAsyncDisposable
 
         var process = new Process { StartInfo = info };
         var peer = new PeerProcess(name, process);
-        process.OutputDataReceived += (_, e) => peer.Keep(e.Data, isError: false);
-        process.ErrorDataReceived += (_, e) => peer.Keep(e.Data, isError: true);
         try
         {
             process.Start();
@@ -74,8 +72,8 @@ internal sealed partial class PeerProcess : IAsyncDisposable
             throw new InvalidOperationException($"{name}: cannot start {program}: {e.Message}", e);
         }
 
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        peer.ReadLinesOf(process.StandardOutput, isError: false);
+        peer.ReadLinesOf(process.StandardError, isError: true);
         return peer;
     }
 
@@ -131,12 +129,36 @@ internal sealed partial class PeerProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private void Keep(string? line, bool isError)
+    /// <summary>
+    /// Reads the process's output on a thread of its own until the stream ends (the process exits). Not
+    /// <c>BeginOutputReadLine</c>: on Linux a pipe read blocks, and that one blocks a thread-pool thread per stream for the
+    /// whole run (ten for the four peers), which starved the pool that the library's timers and receive loops run on.
+    /// </summary>
+    private void ReadLinesOf(StreamReader reader, bool isError)
     {
-        if (line is null)
+        var thread = new Thread(() =>
         {
-            return;
-        }
+            try
+            {
+                while (reader.ReadLine() is { } line)
+                {
+                    Keep(line, isError);
+                }
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                // The process was disposed under the read: its output ends here.
+            }
+        })
+        {
+            IsBackground = true,
+            Name = $"{Name} {(isError ? "stderr" : "stdout")}",
+        };
+        thread.Start();
+    }
+
+    private void Keep(string line, bool isError)
+    {
 
         if (!isError)
         {

@@ -30,6 +30,33 @@ public abstract partial class PeerControlTests
     }
 
     [Fact]
+    public async Task Refuse_control_answers_the_next_message_with_that_id_with_an_error_repeating_it_instead_of_echo_and_ack()
+    {
+        await using var client = await RawClient.ConnectAsync(peer, "/ack");
+        var id = $"{client.Tag}-refused";
+        var message = $$"""{"type":"chat","id":"{{id}}","data":"not this"}""";
+        await client.SendTextAsync($"ctl:refuse {id} 403 forbidden text");
+        await client.SendTextAsync(message);
+
+        using (var error = JsonDocument.Parse((await client.ReceiveAsync()).Text))
+        {
+            Assert.Equal("error", error.RootElement.GetProperty("type").GetString());
+            Assert.Equal(id, error.RootElement.GetProperty("id").GetString());
+            Assert.Equal(403, error.RootElement.GetProperty("code").GetInt32());
+            Assert.Equal("forbidden text", error.RootElement.GetProperty("message").GetString());
+        }
+
+        // Once only: the same id again is a new message to the peer (the refusal is not an acknowledgement).
+        await client.SendTextAsync(message);
+        Assert.Equal(message, (await client.ReceiveAsync()).Text);
+        AssertAck(id, await client.ReceiveAsync());
+
+        var texts = peer.Log.ForTag(client.Tag).Where(e => e.Event == "text").ToList();
+        Assert.Equal([true, false], texts.Select(e => e.Refused));
+        Assert.Equal([false, false], texts.Select(e => e.Duplicate));
+    }
+
+    [Fact]
     public async Task Without_acknowledgement_mode_a_message_with_an_id_is_only_echoed()
     {
         await using var client = await RawClient.ConnectAsync(peer, "/echo");

@@ -17,6 +17,9 @@ internal sealed class EchoConnection(Peer peer, HttpContext context, WebSocket s
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
     private readonly bool _ackMode = context.Request.Path.Value == "/ack";
 
+    // ctl:refuse: ids whose message is answered with an error instead of its echo and ack (this connection only).
+    private readonly Dictionary<string, (int Code, string Message)> _refusals = new(StringComparer.Ordinal);
+
     /// <summary>Runs until the connection ends; returns the close code and reason the client sent (1006: none).</summary>
     public async Task<(int Code, string Reason)> RunAsync(CancellationToken aborted)
     {
@@ -85,7 +88,17 @@ internal sealed class EchoConnection(Peer peer, HttpContext context, WebSocket s
             entry["text"] = text;
         }
 
-        var id = _ackMode ? MessageId(text) : null;
+        var id = _ackMode || _refusals.Count > 0 ? MessageId(text) : null;
+        if (id is not null && _refusals.Remove(id, out var refusal))
+        {
+            entry["id"] = id;
+            entry["refused"] = true;
+            peer.Log.Write(entry);
+            await SendJsonAsync(new JsonObject { ["type"] = "error", ["id"] = id, ["code"] = refusal.Code, ["message"] = refusal.Message }, ct);
+            return true;
+        }
+
+        id = _ackMode ? id : null;
         var duplicate = id is not null && peer.IsDuplicate(id);
         if (id is not null)
         {
@@ -133,6 +146,10 @@ internal sealed class EchoConnection(Peer peer, HttpContext context, WebSocket s
             case "send-invalid-utf8":
                 // The runtime does not check the UTF-8 of what it sends.
                 await socket.SendAsync(Payloads.InvalidUtf8, WebSocketMessageType.Text, true, ct);
+                return true;
+            case "refuse" when words.Length > 2 && words[1].Length > 0
+                && int.TryParse(words[2], NumberStyles.None, CultureInfo.InvariantCulture, out var refusalCode):
+                _refusals[words[1]] = (refusalCode, string.Join(' ', words.Skip(3)));
                 return true;
             case "handshake":
                 await SendJsonAsync(Handshake(), ct);

@@ -53,7 +53,8 @@ internal sealed class PeerLog : IDisposable
                 if (JsonNode.Parse(line) is JsonObject entry
                     && entry["event"]?.GetValue<string>() == "text"
                     && entry["id"] is JsonValue id
-                    && id.TryGetValue<string>(out var value))
+                    && id.TryGetValue<string>(out var value)
+                    && entry["refused"] is null)
                 {
                     ids.Add(value);
                 }

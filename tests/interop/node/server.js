@@ -48,6 +48,8 @@ function onConnection(ws, request, socket) {
   const conn = `${process.pid}.${++connectionCount}`;
   const url = new URL(request.url, 'http://peer');
   const ackMode = url.pathname === '/ack';
+  // ctl:refuse: ids whose message is answered with an error instead of its echo and ack (this connection only).
+  const refusals = new Map();
   log.write({ conn, event: 'open', path: url.pathname, query: url.search, subprotocol: ws.protocol || null });
 
   ws.on('message', (data, isBinary) => {
@@ -61,12 +63,24 @@ function onConnection(ws, request, socket) {
     const text = data.toString('utf8');
     if (text.startsWith('ctl:')) {
       log.write({ conn, event: 'control', command: text });
-      runControl(ws, request, socket, text);
+      runControl(ws, request, socket, text, refusals);
       return;
     }
     const entry = { conn, event: 'text', size: data.length };
     if (data.length <= 4096) entry.text = text;
-    const id = ackMode ? messageId(text) : undefined;
+    const id = ackMode || refusals.size > 0 ? messageId(text) : undefined;
+    const refusal = id !== undefined ? refusals.get(id) : undefined;
+    if (refusal !== undefined) {
+      refusals.delete(id);
+      log.write({ ...entry, id, refused: true });
+      ws.send(JSON.stringify({ type: 'error', id, code: refusal.code, message: refusal.message }));
+      return;
+    }
+    if (!ackMode) {
+      log.write(entry);
+      ws.send(data, { binary: false });
+      return;
+    }
     if (id !== undefined) {
       entry.id = id;
       entry.duplicate = seenIds.has(id);
@@ -82,7 +96,7 @@ function onConnection(ws, request, socket) {
   ws.on('close', (code, reason) => log.write({ conn, event: 'close', code, reason: reason.toString('utf8') }));
 }
 
-function runControl(ws, request, socket, text) {
+function runControl(ws, request, socket, text, refusals) {
   const [command, ...rest] = text.slice('ctl:'.length).split(' ');
   const argument = rest.join(' ');
   switch (command) {
@@ -122,6 +136,15 @@ function runControl(ws, request, socket, text) {
     case 'send-invalid-utf8':
       ws.send(INVALID_UTF8, { binary: false });
       return;
+    case 'refuse': {
+      const [id, code, ...message] = rest;
+      if (!id || !/^\d+$/.test(code || '')) {
+        reply(ws, 'ctl-error', 'usage: ctl:refuse <id> <code> [message]');
+        return;
+      }
+      refusals.set(id, { code: Number(code), message: message.join(' ') });
+      return;
+    }
     case 'handshake':
       ws.send(JSON.stringify({
         type: 'handshake',
@@ -214,7 +237,7 @@ function openLog(path) {
       for (const line of fs.readFileSync(path, 'utf8').split('\n')) {
         try {
           const entry = JSON.parse(line);
-          if (entry.event === 'text' && typeof entry.id === 'string') ids.add(entry.id);
+          if (entry.event === 'text' && typeof entry.id === 'string' && !entry.refused) ids.add(entry.id);
         } catch {
           // A line cut short: skipped.
         }

@@ -46,7 +46,7 @@ class Log:
                     entry = json.loads(line)
                 except ValueError:
                     continue  # a line cut short: skipped
-                if entry.get("event") == "text" and isinstance(entry.get("id"), str):
+                if entry.get("event") == "text" and isinstance(entry.get("id"), str) and not entry.get("refused"):
                     ids.add(entry["id"])
         return ids
 
@@ -64,6 +64,7 @@ class Peer:
         url = urlsplit(ws.path)
         query = f"?{url.query}" if url.query else ""
         ack_mode = url.path == "/ack"
+        refusals = {}  # ctl:refuse: id -> (code, message), this connection only
         self.log.write({"conn": conn, "event": "open", "path": url.path, "query": query, "subprotocol": ws.subprotocol})
         try:
             async for message in ws:
@@ -77,20 +78,27 @@ class Peer:
                         # reads), and what websockets had already read is left unhandled.
                         ws.transport.pause_reading()
                         break
-                    await self.run_control(ws, url, query, message)
+                    await self.run_control(ws, url, query, message, refusals)
                 else:
-                    await self.echo_text(ws, conn, ack_mode, message)
+                    await self.echo_text(ws, conn, ack_mode, refusals, message)
         except websockets.ConnectionClosed:
             pass
         await ws.wait_closed()
         self.log.write({"conn": conn, "event": "close", "code": ws.close_code, "reason": ws.close_reason or ""})
 
-    async def echo_text(self, ws, conn, ack_mode, text):
+    async def echo_text(self, ws, conn, ack_mode, refusals, text):
         size = len(text.encode("utf-8"))
         entry = {"conn": conn, "event": "text", "size": size}
         if size <= 4096:
             entry["text"] = text
-        message_id = message_id_of(text) if ack_mode else None
+        message_id = message_id_of(text) if ack_mode or refusals else None
+        if message_id in refusals:
+            code, reason = refusals.pop(message_id)
+            self.log.write({**entry, "id": message_id, "refused": True})
+            await ws.send(to_json({"type": "error", "id": message_id, "code": code, "message": reason}))
+            return
+        if not ack_mode:
+            message_id = None
         if message_id is not None:
             entry["id"] = message_id
             entry["duplicate"] = message_id in self.seen_ids
@@ -101,7 +109,7 @@ class Peer:
             self.seen_ids.add(message_id)
             await ws.send(to_json({"type": "ack", "id": message_id}))
 
-    async def run_control(self, ws, url, query, text):
+    async def run_control(self, ws, url, query, text, refusals):
         command, _, argument = text[len("ctl:"):].partition(" ")
         words = argument.split(" ") if argument else []
         if command == "close":
@@ -137,6 +145,11 @@ class Peer:
         elif command == "send-invalid-utf8":
             # ws.send() only takes str for text; the frame writer sends the bytes as they are (see send-fragmented).
             await ws.write_frame(True, websockets.frames.OP_TEXT, INVALID_UTF8)
+        elif command == "refuse":
+            if len(words) < 2 or not words[0] or not words[1].isdigit():
+                await reply(ws, "ctl-error", "usage: ctl:refuse <id> <code> [message]")
+                return
+            refusals[words[0]] = (int(words[1]), " ".join(words[2:]))
         elif command == "handshake":
             await ws.send(to_json({
                 "type": "handshake",
