@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using ConsoleChat.Client;
 using ConsoleChat.Input;
 using NSubstitute;
+using RealtimeClient.Outbox;
 using RealtimeClient.Serialization;
 using RealtimeClient.Testing;
 using RealtimeClient.Tests.TestKit;
@@ -32,6 +33,7 @@ public sealed class ChatClientTests : IAsyncDisposable
         _connection.On<ChatMessage>(Arg.Any<string>()).Returns(new Subject<ChatMessage>());
         _connection.On<Presence>(Arg.Any<string>()).Returns(new Subject<Presence>());
         _connection.Envelopes.Returns(new Subject<Envelope>());
+        _connection.RecoveredDeliveries.Returns(new Subject<DeliveryReport>()); // NSubstitute's own observable would emit one null report
 #pragma warning disable CA2012 // NSubstitute's setup calls the method to configure it; that ValueTask is never awaited
         _connection.SendAsync(Arg.Any<string>(), Arg.Any<ChatText>(), Arg.Any<SendOptions?>(), Arg.Any<CancellationToken>())
             .Returns(call =>
