@@ -54,6 +54,9 @@ public sealed record RealtimeOptions
     /// <summary>How inbound messages reach subscribers (default: see <see cref="DispatchOptions"/>).</summary>
     public DispatchOptions Dispatch { get; init; } = new();
 
+    /// <summary>Metrics and traces (default: see <see cref="TelemetryOptions"/>).</summary>
+    public TelemetryOptions Telemetry { get; init; } = new();
+
     /// <summary>
     /// The largest inbound message, in bytes, assembled from its fragments (default: 1 MiB). A larger one closes the
     /// socket with 1009 (message too big) and the connection reconnects; the close frame is followed by a short drain so
