@@ -80,29 +80,39 @@ public sealed partial class RealtimeConnection
             bytes = writer.Detach();
         }
 
-        if (_options.MaxOutboundMessageSize is { } max && bytes.Length > max)
-        {
-            bytes.Return();
-            throw new MessageDeliveryException(DeliveryFailureReason.TooLarge, id);
-        }
-
+        var span = options.Delivery == DeliveryMode.AtLeastOnce && _telemetry.TracesSends ? _telemetry.StartSend(id) : null;
         Task outcome;
-        if (options.IsDurable)
+        try
         {
-            outcome = await _outbox!.EnqueueAsync(bytes, _format.MessageKind, options, id!, cancellationToken).ConfigureAwait(false);
+            if (_options.MaxOutboundMessageSize is { } max && bytes.Length > max)
+            {
+                bytes.Return();
+                _telemetry.MessageFailed(DeliveryFailureReason.TooLarge);
+                throw new MessageDeliveryException(DeliveryFailureReason.TooLarge, id);
+            }
+
+            if (options.IsDurable)
+            {
+                outcome = await _outbox!.EnqueueAsync(bytes, _format.MessageKind, options, id!, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var message = new Outbound.OutboundMessage(_queue.NextSequence(), bytes, _format.MessageKind, options.Delivery, id);
+                outcome = await _outbound.EnqueueAsync(message, options.TimeToLive, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (outcome.IsFaulted)
+            {
+                await outcome.ConfigureAwait(false); // refused at once: the caller learns why now
+            }
         }
-        else
+        catch (Exception ex) when (span is not null)
         {
-            var message = new Outbound.OutboundMessage(_queue.NextSequence(), bytes, _format.MessageKind, options.Delivery, id);
-            outcome = await _outbound.EnqueueAsync(message, options.TimeToLive, cancellationToken).ConfigureAwait(false);
+            Diagnostics.ConnectionTelemetry.EndSend(span, ex);
+            throw;
         }
 
-        if (outcome.IsFaulted)
-        {
-            await outcome.ConfigureAwait(false); // refused at once: the caller learns why now
-        }
-
-        return new Delivery(id, outcome);
+        return new Delivery(id, span is null ? outcome : Diagnostics.ConnectionTelemetry.EndSendAsync(span, outcome));
     }
 
     /// <summary>
@@ -200,6 +210,16 @@ public sealed partial class RealtimeConnection
     /// <summary>Takes ownership of <paramref name="bytes"/> and hands them to the outbound channel (or the outbox first).</summary>
     private ValueTask SendEncodedAsync(RentedBuffer bytes, MessageKind kind, SendOptions options, string? id, CancellationToken cancellationToken)
     {
+        if (options.Delivery == DeliveryMode.AtLeastOnce && _telemetry.TracesSends && _telemetry.StartSend(id) is { } span)
+        {
+            return Diagnostics.ConnectionTelemetry.EndSendAsync(span, SendEncodedCoreAsync(bytes, kind, options, id, cancellationToken));
+        }
+
+        return SendEncodedCoreAsync(bytes, kind, options, id, cancellationToken);
+    }
+
+    private ValueTask SendEncodedCoreAsync(RentedBuffer bytes, MessageKind kind, SendOptions options, string? id, CancellationToken cancellationToken)
+    {
         if (IsDisposed)
         {
             bytes.Return();
@@ -209,6 +229,7 @@ public sealed partial class RealtimeConnection
         if (_options.MaxOutboundMessageSize is { } max && bytes.Length > max)
         {
             bytes.Return();
+            _telemetry.MessageFailed(DeliveryFailureReason.TooLarge);
             return ValueTask.FromException(new MessageDeliveryException(DeliveryFailureReason.TooLarge, id));
         }
 

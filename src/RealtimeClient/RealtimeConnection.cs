@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Reactive;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -25,6 +26,7 @@ public sealed partial class RealtimeConnection : IRealtimeConnection
     private readonly RealtimeOptions _options;
     private readonly TimeProvider _time;
     private readonly ErrorReporter _errors;
+    private readonly ConnectionTelemetry _telemetry;
     private readonly StateMachine _state;
     private readonly IEnvelopeFormat _format;
     private readonly IPayloadSerializer _serializer;
@@ -41,29 +43,36 @@ public sealed partial class RealtimeConnection : IRealtimeConnection
     /// <summary>Creates a connection; nothing happens on the network until it is started.</summary>
     /// <param name="options">The options; validated here (an invalid option throws one <see cref="ArgumentException"/> naming every bad option and its value).</param>
     /// <param name="loggerFactory">Where log events go (default: <see langword="null"/>, nowhere). Secrets are never logged.</param>
-    /// <param name="timeProvider">Every delay, timer and timestamp (default: <see langword="null"/>, <see cref="TimeProvider.System"/>).</param>
-    public RealtimeConnection(RealtimeOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+    /// <param name="timeProvider">Every delay, timer and timestamp (default: <see langword="null"/>, <see cref="TimeProvider.System"/>); durations in metrics too.</param>
+    /// <param name="meterFactory">
+    /// Where the meter <see cref="RealtimeTelemetry.MeterName"/> comes from (default: <see langword="null"/>, one process-wide
+    /// meter). Pass the app's (its container's <see cref="IMeterFactory"/>) so its metrics go where the app's go.
+    /// </param>
+    public RealtimeConnection(RealtimeOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
         var logger = (ILogger?)loggerFactory?.CreateLogger<RealtimeConnection>() ?? NullLogger.Instance;
-        _errors = new ErrorReporter(logger);
+        _telemetry = new ConnectionTelemetry(options.EffectiveUris(), _time, meterFactory, options.Telemetry);
+        _errors = new ErrorReporter(logger, _telemetry);
         _state = new StateMachine(logger, _time, _errors);
+        _state.Changes.Subscribe(Observer.Create<StateChange>(_telemetry.StateChanged)); // first observer: measured before the app sees a change
         _format = options.EnvelopeFormat ?? JsonEnvelopeFormat.Default;
         _serializer = options.Serializer ?? SystemTextJsonSerializer.Default;
-        _queue = new OutboundQueue(options.Queue, options.Acknowledgements, _time, logger, _errors);
-        _outbound = new OutboundChannel(_queue, _time);
+        _queue = new OutboundQueue(options.Queue, options.Acknowledgements, _time, logger, _errors, _telemetry);
+        _outbound = new OutboundChannel(_queue, _time, _telemetry);
         _requests = new PendingRequests(_queue);
         _dispatcher = new Dispatcher(options.Dispatch, _format, _serializer, [options.Acknowledgements.AckType], _errors, logger);
-        var inbound = new InboundPipeline(options, _format, _serializer, _queue, _requests, _dispatcher, _errors, logger);
+        var inbound = new InboundPipeline(options, _format, _serializer, _queue, _requests, _dispatcher, _errors, logger, _telemetry);
         var transport = ResolveTransport(options);
         var connector = options.Connector ?? new ClientWebSocketConnector(transport);
         var settings = new SessionSettings(options.MaxInboundMessageSize, options.ReceiveBufferSize, options.CloseTimeout, options.Heartbeat,
             PongTimeoutConfigured: options.Connector is null && transport.KeepAliveTimeout is not null && transport.KeepAliveInterval > TimeSpan.Zero);
-        _outbox = options.Outbox is { } store ? new DurableOutbox(store, _outbound, _time, logger, _errors) : null;
-        _loop = new ConnectionLoop(options, _time, logger, _state, _outbound, _queue, inbound, _requests, connector, settings, _format, _serializer, _outbox);
+        _outbox = options.Outbox is { } store ? new DurableOutbox(store, _outbound, _time, logger, _errors, _telemetry) : null;
+        _loop = new ConnectionLoop(options, _time, logger, _state, _outbound, _queue, inbound, _requests, connector, settings, _format, _serializer, _outbox, _telemetry);
+        _telemetry.Observe(TelemetrySnapshot);
     }
 
     /// <inheritdoc />
@@ -209,6 +218,7 @@ public sealed partial class RealtimeConnection : IRealtimeConnection
                 await _outbox.DisposeAsync().ConfigureAwait(false);
             }
 
+            _telemetry.Dispose();
             _state.Complete();
             _errors.Complete();
             done.TrySetResult();
@@ -271,6 +281,13 @@ public sealed partial class RealtimeConnection : IRealtimeConnection
                 await task.WaitAsync(ct).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>What the observable instruments read at each collection: the state, and the queue under its lock.</summary>
+    private ConnectionTelemetry.Snapshot TelemetrySnapshot()
+    {
+        var (pending, bytes, inFlight) = _queue.Snapshot();
+        return new ConnectionTelemetry.Snapshot(_state.State, pending, bytes, inFlight);
     }
 
     private string NewMessageId() => _idPrefix + Interlocked.Increment(ref _nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);

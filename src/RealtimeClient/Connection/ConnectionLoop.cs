@@ -37,6 +37,7 @@ internal sealed class ConnectionLoop
     private readonly IPayloadSerializer _serializer;
     private readonly IReadOnlyList<Uri> _uris;
     private readonly DurableOutbox? _outbox;
+    private readonly ConnectionTelemetry _telemetry;
     private readonly Lock _gate = new();
     private Run? _run; // under _gate
     private bool _everConnected; // under _gate
@@ -46,9 +47,10 @@ internal sealed class ConnectionLoop
 
     public ConnectionLoop(RealtimeOptions options, TimeProvider time, ILogger logger, StateMachine state, OutboundChannel outbound,
         OutboundQueue queue, InboundPipeline inbound, PendingRequests requests, IWebSocketConnector connector,
-        SessionSettings settings, IEnvelopeFormat format, IPayloadSerializer serializer, DurableOutbox? outbox)
+        SessionSettings settings, IEnvelopeFormat format, IPayloadSerializer serializer, DurableOutbox? outbox, ConnectionTelemetry telemetry)
     {
         _outbox = outbox;
+        _telemetry = telemetry;
         _options = options;
         _time = time;
         _logger = logger;
@@ -382,6 +384,7 @@ internal sealed class ConnectionLoop
         {
             var uri = _uris[(int)((uint)(Interlocked.Increment(ref _uriIndex) - 1) % (uint)_uris.Count)];
             Log.Connecting(_logger, attempt, uri.Host);
+            var measured = _telemetry.StartAttempt(attempt, uri);
             SocketSession session;
             try
             {
@@ -390,6 +393,7 @@ internal sealed class ConnectionLoop
             catch (ConnectFailure failure)
             {
                 Log.AttemptFailed(_logger, attempt, failure.Disconnect.Cause, failure.Disconnect.Exception);
+                _telemetry.AttemptFailed(measured, failure.Disconnect);
                 Decide(run, failure.Disconnect);
                 return;
             }
@@ -400,11 +404,17 @@ internal sealed class ConnectionLoop
                     Exception = new TimeoutException($"The attempt did not finish within {_options.Reconnect.ConnectTimeout.TotalSeconds:0.###} s.", ex),
                 };
                 Log.AttemptFailed(_logger, attempt, timeout.Cause, null);
+                _telemetry.AttemptFailed(measured, timeout);
                 Decide(run, timeout);
                 return;
             }
+            catch
+            {
+                _telemetry.AttemptCancelled(measured); // the run is stopping (or a bug the run reports)
+                throw;
+            }
 
-            var info = await RunSessionAsync(run, session, uri, attempt).ConfigureAwait(false);
+            var info = await RunSessionAsync(run, session, uri, attempt, measured).ConfigureAwait(false);
             if (info is null)
             {
                 return; // stopped
@@ -485,7 +495,7 @@ internal sealed class ConnectionLoop
     }
 
     /// <summary>A connected socket: flush, publish Connected, wait for the end, tear down. Null when the run is stopping.</summary>
-    private async ValueTask<DisconnectInfo?> RunSessionAsync(Run run, SocketSession session, Uri uri, int attempt)
+    private async ValueTask<DisconnectInfo?> RunSessionAsync(Run run, SocketSession session, Uri uri, int attempt, ConnectionTelemetry.Attempt measured)
     {
         lock (_gate)
         {
@@ -502,6 +512,15 @@ internal sealed class ConnectionLoop
                 session.MarkConnected(bytes => _outbound.WriteNowAsync(bytes, MessageKind.Text, CancellationToken.None));
                 _state.TryTransitionFrom([ConnectionState.Connecting, ConnectionState.Reconnecting], new StateChangeDetails(ConnectionState.Connected) { Attempt = attempt });
             }
+        }
+
+        if (run.Connected)
+        {
+            _telemetry.AttemptSucceeded(measured);
+        }
+        else
+        {
+            _telemetry.AttemptCancelled(measured);
         }
 
         _state.Publish();

@@ -12,17 +12,22 @@ internal sealed class ErrorReporter
 {
     private readonly ILogger _logger;
     private readonly EventStream<RealtimeError> _errors;
+    private readonly ConnectionTelemetry _telemetry;
 
-    public ErrorReporter(ILogger logger)
+    public ErrorReporter(ILogger logger, ConnectionTelemetry? telemetry = null)
     {
         _logger = logger;
+        _telemetry = telemetry ?? ConnectionTelemetry.None;
         _errors = new EventStream<RealtimeError>("Errors", (name, ex) => Log.ObserverFailed(logger, name, ex));
     }
 
     public IObservable<RealtimeError> Stream => _errors;
 
-    public void Report(ErrorKind kind, string message, Exception? exception = null, string? excerpt = null) =>
+    public void Report(ErrorKind kind, string message, Exception? exception = null, string? excerpt = null)
+    {
+        _telemetry.ErrorReported(kind);
         _errors.Publish(new RealtimeError(kind, message, exception, excerpt));
+    }
 
     /// <summary>
     /// An observer of <paramref name="stream"/> threw: logged, and reported as <see cref="ErrorKind.SubscriberFailed"/>, with

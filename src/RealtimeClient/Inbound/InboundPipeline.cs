@@ -22,6 +22,7 @@ internal sealed class InboundPipeline
     private readonly PendingRequests _requests;
     private readonly Dispatcher _dispatcher;
     private readonly ErrorReporter _errors;
+    private readonly ConnectionTelemetry _telemetry;
     private readonly ILogger _logger;
     private readonly string _ackType;
     private readonly HashSet<string> _rejectionTypes;
@@ -33,8 +34,9 @@ internal sealed class InboundPipeline
     private readonly DeduplicationWindow? _dedup;
 
     public InboundPipeline(RealtimeOptions options, IEnvelopeFormat format, IPayloadSerializer serializer, OutboundQueue acks,
-        PendingRequests requests, Dispatcher dispatcher, ErrorReporter errors, ILogger logger)
+        PendingRequests requests, Dispatcher dispatcher, ErrorReporter errors, ILogger logger, ConnectionTelemetry? telemetry = null)
     {
+        _telemetry = telemetry ?? ConnectionTelemetry.None;
         _format = format;
         _serializer = serializer;
         _acks = acks;
@@ -59,6 +61,7 @@ internal sealed class InboundPipeline
     /// </summary>
     public async ValueTask<DisconnectInfo?> HandleAsync(MessageKind kind, RentedBuffer message, CancellationToken ct)
     {
+        _telemetry.MessageReceived(kind, message.Length);
         DisconnectInfo? fatal = null;
         EnvelopeHeader? header = null;
         Exception? formatFailure = null;
@@ -127,7 +130,7 @@ internal sealed class InboundPipeline
         {
             var rejection = ReadRejection(kind, message, header);
             Log.MessageRejected(_logger, rejection.ToString());
-            if (!_acks.Reject(id, rejection) && !_requests.TryReject(id, rejection))
+            if (!_acks.Reject(id, rejection) && !_requests.TryReject(id, rejection, _telemetry))
             {
                 _errors.Report(ErrorKind.MessageRejected, $"The server refused message '{id}', which no send or request was waiting for: {rejection}.");
             }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using RealtimeClient.Buffers;
+using RealtimeClient.Diagnostics;
 using RealtimeClient.Outbound;
 using RealtimeClient.Serialization;
 
@@ -70,9 +71,17 @@ internal sealed class PendingRequests
     /// <summary>Completes the request waiting for <paramref name="id"/>; false if none is.</summary>
     public bool TryComplete(string id, Func<Envelope> reply) => Take(id) is { } request && request.Reply.TrySetResult(reply());
 
-    /// <summary>Fails the request waiting for <paramref name="id"/> with the server's refusal; false if none is.</summary>
-    public bool TryReject(string id, ServerRejection rejection) =>
-        Take(id) is { } request && request.Reply.TrySetException(new MessageDeliveryException(id, rejection));
+    /// <summary>Fails the request waiting for <paramref name="id"/> with the server's refusal (measured first); false if none is.</summary>
+    public bool TryReject(string id, ServerRejection rejection, ConnectionTelemetry telemetry)
+    {
+        if (Take(id) is not { } request)
+        {
+            return false;
+        }
+
+        telemetry.MessageFailed(DeliveryFailureReason.Rejected);
+        return request.Reply.TrySetException(new MessageDeliveryException(id, rejection));
+    }
 
     /// <summary>
     /// A connection was lost (after its writes settled): a request written on it and not answered fails, or with

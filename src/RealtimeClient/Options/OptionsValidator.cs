@@ -43,6 +43,7 @@ internal static class OptionsValidator
             Defined(errors, "Dispatch.Overflow", o.Dispatch.Overflow);
         }
 
+        _ = NotNull(errors, "Telemetry", o.Telemetry);
         return errors;
     }
 

@@ -19,6 +19,7 @@ internal sealed class DurableOutbox : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ErrorReporter _errors;
+    private readonly ConnectionTelemetry _telemetry;
     private readonly EventStream<DeliveryReport> _recovered;
     private readonly Lock _gate = new();
 
@@ -33,8 +34,9 @@ internal sealed class DurableOutbox : IAsyncDisposable
     // Held messages go before anything sent in the run they are queued in: their sequence numbers are below every new one.
     private long _heldSequence = long.MinValue / 2;
 
-    public DurableOutbox(IOutboxStore store, OutboundChannel outbound, TimeProvider time, ILogger logger, ErrorReporter errors)
+    public DurableOutbox(IOutboxStore store, OutboundChannel outbound, TimeProvider time, ILogger logger, ErrorReporter errors, ConnectionTelemetry? telemetry = null)
     {
+        _telemetry = telemetry ?? ConnectionTelemetry.None;
         _store = store;
         _outbound = outbound;
         _time = time;
@@ -124,6 +126,7 @@ internal sealed class DurableOutbox : IAsyncDisposable
             {
                 bytes.Return();
                 Log.OutboxFailed(_logger, "append", ex);
+                _telemetry.MessageFailed(DeliveryFailureReason.OutboxFailed);
                 throw new MessageDeliveryException(DeliveryFailureReason.OutboxFailed, id, ex);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -134,6 +137,7 @@ internal sealed class DurableOutbox : IAsyncDisposable
                     _ = ForgetAsync(append, id);
                 }
 
+                _telemetry.MessageFailed(DeliveryFailureReason.Cancelled);
                 throw new MessageDeliveryException(DeliveryFailureReason.Cancelled, id);
             }
 

@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
 using RealtimeClient.Buffers;
+using RealtimeClient.Diagnostics;
 using RealtimeClient.Transport;
 
 namespace RealtimeClient.Outbound;
@@ -15,6 +16,7 @@ internal sealed class OutboundChannel : IDisposable
 {
     private readonly OutboundQueue _queue;
     private readonly TimeProvider _time;
+    private readonly ConnectionTelemetry _telemetry;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly Lock _gate = new();
     private SocketSession? _session;
@@ -23,10 +25,11 @@ internal sealed class OutboundChannel : IDisposable
     private Task _pump = Task.CompletedTask;
     private CancellationTokenSource? _pumpCts;
 
-    public OutboundChannel(OutboundQueue queue, TimeProvider time)
+    public OutboundChannel(OutboundQueue queue, TimeProvider time, ConnectionTelemetry? telemetry = null)
     {
         _queue = queue;
         _time = time;
+        _telemetry = telemetry ?? ConnectionTelemetry.None;
     }
 
     /// <summary>The queue this channel flushes.</summary>
@@ -132,6 +135,7 @@ internal sealed class OutboundChannel : IDisposable
         if (cancellationToken.IsCancellationRequested)
         {
             bytes.Return();
+            _telemetry.MessageFailed(DeliveryFailureReason.Cancelled);
             return ValueTask.FromException(new MessageDeliveryException(DeliveryFailureReason.Cancelled, id));
         }
 
@@ -228,6 +232,7 @@ internal sealed class OutboundChannel : IDisposable
             try
             {
                 await session.Socket.SendAsync(bytes, ToWebSocket(kind), true, cancellationToken).ConfigureAwait(false);
+                _telemetry.MessageSent(kind, bytes.Length);
             }
             catch (Exception ex) when (TransportFailure.IsSocketFailure(ex))
             {
@@ -302,6 +307,7 @@ internal sealed class OutboundChannel : IDisposable
         {
             // Not cancellable once started: cancelling a WebSocket write aborts the socket.
             await session.Socket.SendAsync(bytes.Memory, ToWebSocket(kind), true, CancellationToken.None).ConfigureAwait(false);
+            _telemetry.MessageSent(kind, bytes.Length);
         }
         catch (Exception ex) when (TransportFailure.IsSocketFailure(ex))
         {
@@ -334,23 +340,30 @@ internal sealed class OutboundChannel : IDisposable
         {
             if (FlushingSession() is null)
             {
-                throw new MessageDeliveryException(DeliveryFailureReason.NotConnected, id);
+                throw Failed(DeliveryFailureReason.NotConnected, id);
             }
 
             await WriteNowAsync(bytes.Memory, kind, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            throw new MessageDeliveryException(DeliveryFailureReason.Cancelled, id);
+            throw Failed(DeliveryFailureReason.Cancelled, id);
         }
         catch (Exception ex) when (TransportFailure.IsSocketFailure(ex))
         {
-            throw new MessageDeliveryException(DeliveryFailureReason.NotConnected, id, ex);
+            throw Failed(DeliveryFailureReason.NotConnected, id, ex);
         }
         finally
         {
             bytes.Return();
         }
+    }
+
+    /// <summary>A send that fails before it reaches the queue: measured, and its exception.</summary>
+    private MessageDeliveryException Failed(DeliveryFailureReason reason, string? id, Exception? inner = null)
+    {
+        _telemetry.MessageFailed(reason);
+        return new MessageDeliveryException(reason, id, inner);
     }
 
     private async Task PumpAsync(SocketSession session, CancellationToken ct)
@@ -376,6 +389,7 @@ internal sealed class OutboundChannel : IDisposable
                             throw;
                         }
 
+                        _telemetry.MessageSent(message.Kind, message.Length);
                         _queue.WriteSucceeded(message);
                     }
                 }

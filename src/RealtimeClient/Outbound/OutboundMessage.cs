@@ -1,5 +1,6 @@
 using System.Threading.Tasks.Sources;
 using RealtimeClient.Buffers;
+using RealtimeClient.Diagnostics;
 
 namespace RealtimeClient.Outbound;
 
@@ -70,6 +71,9 @@ internal sealed class OutboundMessage : IValueTaskSource
     /// <summary>How many sessions ended with a refusing close (1003/1007/1009) while it was the oldest message without an outcome.</summary>
     internal int RefusalStrikes { get; set; }
 
+    /// <summary>When its last write began (a timestamp of the connection's clock; acknowledged messages only), for the acknowledgement latency.</summary>
+    internal long WriteStarted { get; set; }
+
     /// <summary>When its acknowledgement is overdue (timestamp ticks), while in flight.</summary>
     internal long AckDeadline { get; set; }
 
@@ -93,17 +97,27 @@ internal sealed class OutboundMessage : IValueTaskSource
 
     internal void MarkWritten() => WasWritten = true;
 
-    public bool TrySucceed() => TryFinish(null);
+    public bool TrySucceed(ConnectionTelemetry telemetry) => TryFinish(null, telemetry);
 
-    public bool TryFail(DeliveryFailureReason reason, Exception? inner = null) => TryFinish(new MessageDeliveryException(reason, Id, inner));
+    public bool TryFail(DeliveryFailureReason reason, ConnectionTelemetry telemetry) => TryFinish(new MessageDeliveryException(reason, Id), telemetry);
 
-    public bool TryFail(ServerRejection rejection) => TryFinish(new MessageDeliveryException(Id, rejection));
+    public bool TryFail(ServerRejection rejection, ConnectionTelemetry telemetry) => TryFinish(new MessageDeliveryException(Id, rejection), telemetry);
 
-    private bool TryFinish(Exception? error)
+    /// <summary>Sets the one outcome; it is measured first (a failure by reason, an acknowledgement's latency), so whoever sees the outcome sees its measurement.</summary>
+    private bool TryFinish(MessageDeliveryException? error, ConnectionTelemetry telemetry)
     {
         if (Interlocked.Exchange(ref _done, 1) != 0)
         {
             return false;
+        }
+
+        if (error is not null)
+        {
+            telemetry.MessageFailed(error.Reason);
+        }
+        else if (Mode == DeliveryMode.AtLeastOnce)
+        {
+            telemetry.Acknowledged(WriteStarted); // an acknowledged message succeeds only by its acknowledgement
         }
 
         ExpiryTimer?.Dispose();

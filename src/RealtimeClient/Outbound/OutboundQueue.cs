@@ -25,6 +25,7 @@ internal sealed class OutboundQueue : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ErrorReporter _errors;
+    private readonly ConnectionTelemetry _telemetry;
     private readonly LinkedList<OutboundMessage> _pending = new();
     private readonly AcknowledgementTracker _acks;
     private readonly LinkedList<Admission> _waiting = new();
@@ -41,12 +42,13 @@ internal sealed class OutboundQueue : IDisposable
     private bool _idsSent;
     private DeliveryFailureReason? _closedWith;
 
-    public OutboundQueue(QueueOptions options, AcknowledgementOptions ackOptions, TimeProvider time, ILogger logger, ErrorReporter errors)
+    public OutboundQueue(QueueOptions options, AcknowledgementOptions ackOptions, TimeProvider time, ILogger logger, ErrorReporter errors, ConnectionTelemetry? telemetry = null)
     {
         _options = options;
         _time = time;
         _logger = logger;
         _errors = errors;
+        _telemetry = telemetry ?? ConnectionTelemetry.None;
         _acks = new AcknowledgementTracker(ackOptions, time, static s => ((OutboundQueue)s!).OnAckTimer(), this);
         OnAckTimeout = ackOptions.OnAckTimeout;
     }
@@ -83,6 +85,15 @@ internal sealed class OutboundQueue : IDisposable
             {
                 return _acks.Count;
             }
+        }
+    }
+
+    /// <summary>Pending messages (the one being written included), their bytes, and messages in flight, read together (for the observable instruments).</summary>
+    public (int Pending, long PendingBytes, int InFlight) Snapshot()
+    {
+        lock (_gate)
+        {
+            return (_pending.Count, _pendingBytes, _acks.Count);
         }
     }
 
@@ -325,6 +336,11 @@ internal sealed class OutboundQueue : IDisposable
 
             message.Place = MessagePlace.Writing;
             message.AttemptedOnSession = _session;
+            if (message.Mode == DeliveryMode.AtLeastOnce)
+            {
+                message.WriteStarted = _time.GetTimestamp(); // its acknowledgement latency runs from here
+            }
+
             _writing = message;
             return true;
         }
@@ -884,7 +900,7 @@ internal sealed class OutboundQueue : IDisposable
             AssertInvariants();
         }
 
-        var failed = outcomes.Apply(_logger, _errors);
+        var failed = outcomes.Apply(_logger, _errors, _telemetry);
         if (drained is not null)
         {
             foreach (var waiter in drained)
@@ -1090,7 +1106,7 @@ internal sealed class OutboundQueue : IDisposable
 
         public void Admitted(Admission admission) => (_admitted ??= []).Add(admission);
 
-        public readonly int Apply(ILogger logger, ErrorReporter errors)
+        public readonly int Apply(ILogger logger, ErrorReporter errors, ConnectionTelemetry telemetry)
         {
             var failed = 0;
             foreach (var admission in _admitted ?? [])
@@ -1102,11 +1118,11 @@ internal sealed class OutboundQueue : IDisposable
             {
                 if (rejection is not null)
                 {
-                    failed += message.TryFail(rejection) ? 1 : 0;
+                    failed += message.TryFail(rejection, telemetry) ? 1 : 0;
                 }
                 else if (reason is { } r)
                 {
-                    if (message.TryFail(r))
+                    if (message.TryFail(r, telemetry))
                     {
                         failed++;
                         if (dropped)
@@ -1118,7 +1134,7 @@ internal sealed class OutboundQueue : IDisposable
                 }
                 else
                 {
-                    message.TrySucceed();
+                    message.TrySucceed(telemetry);
                 }
             }
 

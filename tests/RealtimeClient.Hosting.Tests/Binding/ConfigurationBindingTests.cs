@@ -57,6 +57,7 @@ public sealed class ConfigurationBindingTests
         },
         Requests = new RequestOptions { Timeout = TimeSpan.FromSeconds(8), ResendOnReconnect = true },
         Dispatch = new DispatchOptions { BufferCapacity = 64, Overflow = DispatchOverflow.Wait },
+        Telemetry = new TelemetryOptions { TraceAcknowledgedSends = true },
         MaxInboundMessageSize = 64 * 1024,
         MaxOutboundMessageSize = 32 * 1024,
         ReceiveBufferSize = 8 * 1024,
