@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -7,8 +8,9 @@ namespace RealtimeClient.Hosting.Internal;
 
 /// <summary>
 /// Registers one connection: its named options (validated at host start), the connection as a singleton built from them
-/// with the container's logging and clock, and its <see cref="IRealtimeConnection"/> alias. The default connection (name
-/// "") is a plain singleton; a named one is a keyed singleton whose key is its name.
+/// with the container's logging, clock and meter factory (so its metrics go where the app's go), and its
+/// <see cref="IRealtimeConnection"/> alias. The default connection (name "") is a plain singleton; a named one is a keyed
+/// singleton whose key is its name.
 /// </summary>
 internal static class ConnectionRegistration
 {
@@ -64,6 +66,7 @@ internal static class ConnectionRegistration
     private static RealtimeConnection Create(IServiceProvider provider, string name)
     {
         var options = provider.GetRequiredService<IOptionsMonitor<ConnectionSettings>>().Get(name).Options;
-        return new RealtimeConnection(options, provider.GetService<ILoggerFactory>(), provider.GetService<TimeProvider>() ?? TimeProvider.System);
+        return new RealtimeConnection(options, provider.GetService<ILoggerFactory>(), provider.GetService<TimeProvider>() ?? TimeProvider.System,
+            provider.GetService<IMeterFactory>());
     }
 }
