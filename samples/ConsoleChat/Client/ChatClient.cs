@@ -363,6 +363,7 @@ internal sealed class ChatClient : IAsyncDisposable
         MessageDeliveryException { Reason: DeliveryFailureReason.Expired } => "it expired",
         MessageDeliveryException { Reason: DeliveryFailureReason.Cancelled } => "cancelled",
         MessageDeliveryException { Reason: DeliveryFailureReason.AckTimeout } => "no acknowledgement in time",
+        MessageDeliveryException { Reason: DeliveryFailureReason.Interrupted } => "the connection dropped while it was being written (it may or may not have arrived)",
         MessageDeliveryException { Reason: DeliveryFailureReason.TooLarge } => "too large to send",
         MessageDeliveryException { Reason: DeliveryFailureReason.Dropped or DeliveryFailureReason.QueueFull } => "the queue was full",
         MessageDeliveryException { Reason: DeliveryFailureReason.OutboxFailed } => "it could not be saved to the outbox: " + exception.InnerException?.Message,

@@ -35,4 +35,11 @@ public enum DeliveryFailureReason
 
     /// <summary>A durable send could not be written to the outbox (the inner exception is an <see cref="Outbox.OutboxStoreException"/>).</summary>
     OutboxFailed = 9,
+
+    /// <summary>
+    /// The connection failed while this at-most-once message was being written: it may or may not have reached the server
+    /// (bytes already handed to the network still go out after the failure). It is not written again, because at most once
+    /// means never twice; send it acknowledged (<see cref="SendOptions.Acknowledged"/>) when it must arrive.
+    /// </summary>
+    Interrupted = 10,
 }

@@ -311,13 +311,13 @@ internal sealed class OutboundChannel : IDisposable
         }
         catch (Exception ex) when (TransportFailure.IsSocketFailure(ex))
         {
-            // The socket died under the write: a frame cut short is discarded by the server, so the message goes back to
-            // its place in the order for the next connection (or fails, if the connection is closing). It is back in the
-            // queue before the write lock is released, so the detach that waits for this lock finds it there, attempted
-            // on this socket (a server that closes with 1009 while the frame is still being written refuses it).
+            // The socket died under the write. The message goes back to its place in the order, attempted on this socket,
+            // before the write lock is released, so the detach that waits for this lock finds it there: the detach fails
+            // it as Interrupted if bytes may have left (written again, it could arrive twice), unless the server closed
+            // with 1009 on it (it was refused, so not taken: tried once more). Refused before any byte: written again.
             session.FailWrite(ex);
             retry = new OutboundMessage(sequence, bytes, kind, DeliveryMode.AtMostOnce, id);
-            _queue.Requeue(retry, attemptedHere: true);
+            _queue.Requeue(retry, attemptedHere: true, mayHaveLeft: TransportFailure.WriteMayHaveLeft(ex));
         }
         finally
         {
@@ -383,9 +383,9 @@ internal sealed class OutboundChannel : IDisposable
                         {
                             await session.Socket.SendAsync(message.Payload, ToWebSocket(message.Kind), true, CancellationToken.None).ConfigureAwait(false);
                         }
-                        catch
+                        catch (Exception ex)
                         {
-                            _queue.WriteFailed(message);
+                            _queue.WriteFailed(message, TransportFailure.WriteMayHaveLeft(ex));
                             throw;
                         }
 

@@ -68,6 +68,12 @@ internal sealed class OutboundMessage : IValueTaskSource
     /// <summary>The session on which the last write was attempted (for refusals by close).</summary>
     internal long AttemptedOnSession { get; set; }
 
+    /// <summary>
+    /// An at-most-once write of it failed after bytes may have left: it is not written again, unless the session ends with
+    /// a refusing close that names it (the server did not take it). Settled when the session detaches.
+    /// </summary>
+    internal bool WriteInterrupted { get; set; }
+
     /// <summary>How many sessions ended with a refusing close (1003/1007/1009) while it was the oldest message without an outcome.</summary>
     internal int RefusalStrikes { get; set; }
 

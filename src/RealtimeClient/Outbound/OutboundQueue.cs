@@ -286,7 +286,7 @@ internal sealed class OutboundQueue : IDisposable
     /// With <paramref name="attemptedHere"/> (a direct write that failed), it counts as written on the current socket, so a
     /// refusing close of that socket gives it its strike like any message the pump wrote.
     /// </summary>
-    public void Requeue(OutboundMessage message, bool attemptedHere = false)
+    public void Requeue(OutboundMessage message, bool attemptedHere = false, bool mayHaveLeft = false)
     {
         var outcomes = new Outcomes();
         lock (_gate)
@@ -297,12 +297,14 @@ internal sealed class OutboundQueue : IDisposable
                 message.AttemptedOnSession = _session;
             }
 
+            var interrupted = mayHaveLeft && message.Mode == DeliveryMode.AtMostOnce;
             if (_closedWith is { } closed)
             {
-                outcomes.Fail(message, closed);
+                outcomes.Fail(message, interrupted ? DeliveryFailureReason.Interrupted : closed);
             }
             else
             {
+                message.WriteInterrupted = interrupted;
                 InsertPending(message);
             }
 
@@ -327,7 +329,7 @@ internal sealed class OutboundQueue : IDisposable
         {
             AssertInvariants();
             message = _pending.First?.Value;
-            if (message is null || _writing is not null || !_attached
+            if (message is null || _writing is not null || !_attached || message.WriteInterrupted
                 || (message.Mode == DeliveryMode.AtLeastOnce && !_acks.HasRoom))
             {
                 message = null;
@@ -346,8 +348,12 @@ internal sealed class OutboundQueue : IDisposable
         }
     }
 
-    /// <summary>The write of <paramref name="message"/> failed: it stays at its place for the next session.</summary>
-    public void WriteFailed(OutboundMessage message)
+    /// <summary>
+    /// The write of <paramref name="message"/> failed: it stays at its place for the next session, except an at-most-once
+    /// message whose bytes <paramref name="mayHaveLeft"/>: that one waits for the detach to learn how the session ended
+    /// (see <see cref="Detach"/>), because writing it again could deliver it twice.
+    /// </summary>
+    public void WriteFailed(OutboundMessage message, bool mayHaveLeft)
     {
         var outcomes = new Outcomes();
         lock (_gate)
@@ -361,21 +367,35 @@ internal sealed class OutboundQueue : IDisposable
                 RemovePending(message);
                 outcomes.Succeed(message);
             }
+            else if (message.RejectedWhileWriting is not null || message.ExpiredWhileWriting || message.CancelledWhileWriting)
+            {
+                // An outcome was waiting for the write to end: the server's refusal, or the app's own decision.
+                ResolveWhileWriting(message, ref outcomes);
+            }
+            else if (mayHaveLeft && message.Mode == DeliveryMode.AtMostOnce)
+            {
+                if (_closedWith is not null)
+                {
+                    RemovePending(message);
+                    outcomes.Fail(message, DeliveryFailureReason.Interrupted); // it may have arrived; nothing writes it again
+                }
+                else
+                {
+                    message.WriteInterrupted = true; // not taken again; the detach settles it
+                }
+            }
             else if (_closedWith is { } closed)
             {
                 RemovePending(message);
                 outcomes.Fail(message, closed);
             }
-            else
+
+            if (message.Place == MessagePlace.Pending && message.Node?.Next is { } next && next.Value.Sequence < message.Sequence)
             {
-                ResolveWhileWriting(message, ref outcomes);
-                if (message.Place == MessagePlace.Pending && message.Node!.Next is { } next && next.Value.Sequence < message.Sequence)
-                {
-                    // An older message came back for a resend while this one was on the wire (its ack was overdue): this
-                    // one goes back behind it, to its own place in the order.
-                    RemovePending(message);
-                    InsertPending(message);
-                }
+                // An older message came back for a resend while this one was on the wire (its ack was overdue): this one
+                // goes back behind it, to its own place in the order (an interrupted one too: it must not hold it up).
+                RemovePending(message);
+                InsertPending(message);
             }
 
             AssertInvariants();
@@ -521,7 +541,9 @@ internal sealed class OutboundQueue : IDisposable
     /// <summary>
     /// The socket went away: the acknowledgement clock stops; when the server closed with 1003, 1007 or 1009, the oldest
     /// message without an outcome that was written on that socket gets a strike, and fails with
-    /// <see cref="DeliveryFailureReason.Rejected"/> on its second (one retry, then the messages behind it go out).
+    /// <see cref="DeliveryFailureReason.Rejected"/> on its second (one retry, then the messages behind it go out). An
+    /// at-most-once message whose write was interrupted fails with <see cref="DeliveryFailureReason.Interrupted"/>, unless
+    /// it is the one such a close refused (then the server did not take it, and it is tried once more).
     /// </summary>
     public void Detach(DisconnectInfo? ended)
     {
@@ -540,8 +562,13 @@ internal sealed class OutboundQueue : IDisposable
                     RemoveAnywhere(suspect);
                     outcomes.Reject(suspect, new ServerRejection(null, ended.CloseDescription) { CloseStatus = status });
                 }
+                else
+                {
+                    suspect.WriteInterrupted = false; // refused, so not taken: writing it again cannot deliver it twice
+                }
             }
 
+            FailInterruptedLocked(ref outcomes);
             AssertInvariants();
         }
 
@@ -578,7 +605,7 @@ internal sealed class OutboundQueue : IDisposable
         lock (_gate)
         {
             var head = _pending.First?.Value;
-            if (head is not null && _writing is null && (head.Mode != DeliveryMode.AtLeastOnce || _acks.HasRoom))
+            if (head is not null && _writing is null && !head.WriteInterrupted && (head.Mode != DeliveryMode.AtLeastOnce || _acks.HasRoom))
             {
                 return Task.CompletedTask;
             }
@@ -818,6 +845,22 @@ internal sealed class OutboundQueue : IDisposable
                 return true;
             default:
                 return false;
+        }
+    }
+
+    /// <summary>Under the lock: at-most-once messages whose write was interrupted (at most one per session) fail.</summary>
+    private void FailInterruptedLocked(ref Outcomes outcomes)
+    {
+        for (var node = _pending.First; node is not null;)
+        {
+            var next = node.Next;
+            if (node.Value is { WriteInterrupted: true, Place: MessagePlace.Pending } message)
+            {
+                RemovePending(message);
+                outcomes.Fail(message, DeliveryFailureReason.Interrupted);
+            }
+
+            node = next;
         }
     }
 

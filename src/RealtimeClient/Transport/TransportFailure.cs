@@ -17,6 +17,14 @@ internal static class TransportFailure
     public static bool IsSocketFailure(Exception ex) =>
         ex is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException or SocketException;
 
+    /// <summary>
+    /// Whether a write that failed with <paramref name="ex"/> may have put bytes on the network: false only when the socket
+    /// refused the write before it began (already closed, aborted or disposed), which the runtime's WebSocket reports as
+    /// <see cref="WebSocketError.InvalidState"/> or <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    public static bool WriteMayHaveLeft(Exception ex) =>
+        ex is not (ObjectDisposedException or WebSocketException { WebSocketErrorCode: WebSocketError.InvalidState });
+
     /// <summary>How a connect attempt that threw <paramref name="ex"/> ended, with its cause.</summary>
     public static DisconnectInfo ForConnectFailure(Exception ex)
     {

@@ -19,7 +19,7 @@ public sealed class OutboundChannelTests
     }
 
     [Fact]
-    public async Task DisposeAsync_aborts_a_write_under_way_at_once_and_fails_its_send()
+    public async Task DisposeAsync_aborts_a_write_under_way_at_once_and_fails_its_send_as_Interrupted()
     {
         await using var h = new Harness();
         var server = await h.StartAndAcceptAsync();
@@ -29,7 +29,7 @@ public sealed class OutboundChannelTests
 
         await h.Connection.DisposeAsync();
 
-        Assert.Equal(DeliveryFailureReason.ConnectionClosed, (await FailureOf(send)).Reason);
+        Assert.Equal(DeliveryFailureReason.Interrupted, (await FailureOf(send)).Reason); // cut under its write: it may have left
         Assert.Equal((null, null), await server.ClientClosed.Safe());
     }
 }

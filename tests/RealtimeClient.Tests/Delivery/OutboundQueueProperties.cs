@@ -63,6 +63,7 @@ public sealed record QueueOp(QueueStep Step, int A = 0, int B = 0, int C = 0, bo
         QueueStep.Send => $"Send({(A == 1 ? "acked" : "at-most-once")}, {B} B{(C > 0 ? $", ttl {C} s" : string.Empty)}{(D ? ", cancellable" : string.Empty)})",
         QueueStep.Ack or QueueStep.Refuse or QueueStep.Cancel => $"{Step}(#{A})",
         QueueStep.Advance => $"Advance({A} s)",
+        QueueStep.WriteFails or QueueStep.EndWriteFails => $"{Step}({(D ? "bytes may have left" : "nothing left")})",
         _ => Step.ToString(),
     };
 }
@@ -86,10 +87,10 @@ public static class QueueScenarios
         var op = Gen.Frequency(
             (8, send),
             (4, Gen.Constant(new QueueOp(QueueStep.Write))),
-            (1, Gen.Constant(new QueueOp(QueueStep.WriteFails))),
+            (1, Gen.Elements(false, true).Select(left => new QueueOp(QueueStep.WriteFails, D: left))),
             (3, Gen.Constant(new QueueOp(QueueStep.BeginWrite))),
             (2, Gen.Constant(new QueueOp(QueueStep.EndWrite))),
-            (1, Gen.Constant(new QueueOp(QueueStep.EndWriteFails))),
+            (1, Gen.Elements(false, true).Select(left => new QueueOp(QueueStep.EndWriteFails, D: left))),
             (4, target.Select(t => new QueueOp(QueueStep.Ack, t))),
             (1, target.Select(t => new QueueOp(QueueStep.Refuse, t))),
             (3, Gen.Choose(1, 15).Select(s => new QueueOp(QueueStep.Advance, s))),
@@ -196,6 +197,9 @@ public sealed class OutboundQueueProperties
 
         public int RefusingCloses { get; set; }
 
+        /// <summary>The step of its last at-most-once write that failed after bytes may have left (null: none since a refusing close).</summary>
+        public int? InterruptedAt { get; set; }
+
         public override string ToString() => $"#{Index} ({Send}, seq {Message.Sequence})";
     }
 
@@ -266,7 +270,7 @@ public sealed class OutboundQueueProperties
                 case QueueStep.WriteFails:
                     if (_writing is null && Take() is { } failed)
                     {
-                        EndWrite(failed, success: false);
+                        EndWrite(failed, success: false, mayHaveLeft: op.D);
                     }
 
                     break;
@@ -280,7 +284,7 @@ public sealed class OutboundQueueProperties
                 case QueueStep.EndWrite or QueueStep.EndWriteFails:
                     if (_writing is { } writing)
                     {
-                        EndWrite(writing, success: op.Step == QueueStep.EndWrite);
+                        EndWrite(writing, success: op.Step == QueueStep.EndWrite, mayHaveLeft: op.D);
                     }
 
                     break;
@@ -362,7 +366,7 @@ public sealed class OutboundQueueProperties
             if (!taken)
             {
                 var head = pending.FirstOrDefault();
-                var mayWait = !_attached || head is null || (head.Mode == DeliveryMode.AtLeastOnce && _queue.InFlightCount >= scenario.MaxInFlight);
+                var mayWait = !_attached || head is null || head.InterruptedAt is not null || (head.Mode == DeliveryMode.AtLeastOnce && _queue.InFlightCount >= scenario.MaxInFlight);
                 Assert.True(mayWait, $"Nothing was taken although {head} could go (attached, nothing being written, {_queue.InFlightCount} in flight).");
                 return null;
             }
@@ -377,15 +381,21 @@ public sealed class OutboundQueueProperties
                 _firstWrites.Add(message.Sequence);
             }
 
+            Assert.True(tracked.InterruptedAt is null, $"{tracked} was taken for writing again after its at-most-once write was interrupted at step {tracked.InterruptedAt} (it could arrive twice).");
             tracked.AttemptedOn.Add(_session);
             return tracked;
         }
 
-        private void EndWrite(Tracked message, bool success)
+        private void EndWrite(Tracked message, bool success, bool mayHaveLeft = false)
         {
             _writing = null;
             var expired = message.Deadline <= Now;
-            if (message.RefusedWhileWriting && message.AckedWhileWriting)
+            var interrupted = !success && mayHaveLeft && message.Mode == DeliveryMode.AtMostOnce;
+            if (interrupted && !message.RefusedWhileWriting && !message.AckedWhileWriting && !expired && !message.CancelledWhileWriting && message.ClosedAt is not null)
+            {
+                message.Expect(_step, DeliveryFailureReason.Interrupted); // nothing writes it again: it may have arrived
+            }
+            else if (message.RefusedWhileWriting && message.AckedWhileWriting)
             {
                 message.Expect(_step, null, DeliveryFailureReason.Rejected, DeliveryFailureReason.ConnectionClosed);
             }
@@ -418,7 +428,12 @@ public sealed class OutboundQueueProperties
             }
             else
             {
-                _queue.WriteFailed(message.Message);
+                if (mayHaveLeft && message.Mode == DeliveryMode.AtMostOnce)
+                {
+                    message.InterruptedAt = _step;
+                }
+
+                _queue.WriteFailed(message.Message, mayHaveLeft);
             }
         }
 
@@ -472,7 +487,7 @@ public sealed class OutboundQueueProperties
 
             if (_writing is { } writing)
             {
-                EndWrite(writing, success: false);
+                EndWrite(writing, success: false, mayHaveLeft: true); // aborted under the write
             }
 
             _attached = false;
@@ -481,6 +496,14 @@ public sealed class OutboundQueueProperties
                 foreach (var message in _messages.Where(m => !m.Message.IsCompleted && m.AttemptedOn.Contains(_session)))
                 {
                     message.RefusingCloses++;
+                }
+
+                // The close refused the oldest message without an outcome written on this socket: the server did not take
+                // it, so even an interrupted at-most-once write of it may be tried again.
+                var refused = _messages.Where(m => !m.Message.IsCompleted && m.AttemptedOn.Contains(_session)).MinBy(m => m.Message.Sequence);
+                if (refused is not null)
+                {
+                    refused.InterruptedAt = null;
                 }
             }
 
@@ -595,6 +618,7 @@ public sealed class OutboundQueueProperties
                 DeliveryFailureReason.TooLarge => message.Message.Length > scenario.MaxBytes && completed == message.SentAt,
                 DeliveryFailureReason.Expired => message.TimeToLive is { } ttl && message.SentTime + ttl <= message.CompletedTime,
                 DeliveryFailureReason.Cancelled => Before(message.CancelledAt),
+                DeliveryFailureReason.Interrupted => message.Mode == DeliveryMode.AtMostOnce && Before(message.InterruptedAt),
                 DeliveryFailureReason.ConnectionClosed => Before(message.ClosedAt),
                 DeliveryFailureReason.AckTimeout => scenario.OnAckTimeout == AckTimeoutAction.Fail && message.Mode == DeliveryMode.AtLeastOnce && Before(message.WrittenAt)
                     && message.CompletedTime >= message.LastWriteTime + AckTimeout,

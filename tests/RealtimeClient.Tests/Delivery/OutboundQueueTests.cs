@@ -48,7 +48,7 @@ public sealed class OutboundQueueTests
 
         Assert.True(queue.TryTakeNext(out _));
         Assert.True(queue.Acknowledge("a"));
-        queue.WriteFailed(message);
+        queue.WriteFailed(message, mayHaveLeft: true);
 
         await outcome.Safe();
         Assert.Equal(0, queue.PendingCount);
@@ -67,7 +67,7 @@ public sealed class OutboundQueueTests
         await queue.EnqueueAsync(second, null, CancellationToken.None);
 
         Assert.True(queue.TryTakeNext(out _));
-        queue.WriteFailed(first);
+        queue.WriteFailed(first, mayHaveLeft: true);
         Assert.False(outcome.IsCompleted);
 
         Assert.True(queue.TryTakeNext(out var again));

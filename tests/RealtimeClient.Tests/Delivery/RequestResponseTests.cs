@@ -212,12 +212,14 @@ public sealed class RequestResponseTests
         Assert.Empty(first.Received);
 
         var second = await outage.HealAsync();
-        Assert.Equal("blocker", (await second.ReceiveAsync().Safe()).Text);
         var (id, text) = ReadRequest(await second.ReceiveAsync().Safe());
         await ReplyAsync(second, id, text, 2);
         Assert.Equal(new EchoReply("queued", 2), await request.Safe());
-        await blocker.Safe();
-        Assert.Equal(2, second.Received.Count);
+
+        // The at-most-once message cut under its write may have left: it is not written again (it could arrive twice).
+        var cut = await Assert.ThrowsAsync<MessageDeliveryException>(() => blocker).Safe();
+        Assert.Equal(DeliveryFailureReason.Interrupted, cut.Reason);
+        Assert.Single(second.Received);
         Assert.Equal(0, h.Connection.PendingRequestCount);
     }
 
