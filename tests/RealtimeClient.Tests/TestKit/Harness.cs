@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using RealtimeClient.Testing;
 
@@ -9,13 +10,13 @@ namespace RealtimeClient.Tests.TestKit;
 /// </summary>
 internal sealed class Harness : IAsyncDisposable
 {
-    public Harness(Func<RealtimeOptions, RealtimeOptions>? configure = null, ILoggerFactory? logging = null)
+    public Harness(Func<RealtimeOptions, RealtimeOptions>? configure = null, ILoggerFactory? logging = null, IMeterFactory? meters = null)
     {
         Server = new InMemoryWebSocketServer();
         Clock = new VirtualClock();
         var options = Defaults(Server);
         Options = configure?.Invoke(options) ?? options;
-        Connection = new RealtimeConnection(Options, logging, Clock);
+        Connection = new RealtimeConnection(Options, logging, Clock, meters);
         States = new Recorder<StateChange>(Connection.StateChanges);
         Errors = new Recorder<RealtimeError>(Connection.Errors);
     }
