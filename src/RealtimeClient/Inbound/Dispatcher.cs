@@ -37,6 +37,9 @@ internal sealed class Dispatcher : IAsyncDisposable
     private readonly EventStream<Envelope> _unhandled;
     private readonly HashSet<string> _engineTypes;
     private readonly Task _loop;
+    private readonly int _resumeWritingAt;
+    private TaskCompletionSource? _room; // while a post waits for room (Wait overflow): the dispatch loop completes it at the low-water mark
+    private volatile bool _closedForWriting;
     private volatile Dictionary<string, TypedRoute[]> _routes = new(StringComparer.Ordinal);
     private bool _completed; // under _gate
     private bool _dispatching; // under _gate: a message is being delivered (subscribers may be running)
@@ -62,6 +65,7 @@ internal sealed class Dispatcher : IAsyncDisposable
                 FullMode = options.Overflow == DispatchOverflow.Wait ? BoundedChannelFullMode.Wait : BoundedChannelFullMode.DropOldest,
             },
             OnDropped);
+        _resumeWritingAt = options.BufferCapacity / 2;
         _loop = Task.Run(RunAsync);
     }
 
@@ -73,6 +77,13 @@ internal sealed class Dispatcher : IAsyncDisposable
 
     /// <summary>Envelopes of a type no typed stream observes (and the connection does not handle itself).</summary>
     public IObservable<Envelope> Unhandled => _unhandled;
+
+    /// <summary>
+    /// Whether a message's envelope will be read to dispatch it (a typed stream exists, or <see cref="Envelopes"/> or
+    /// <see cref="Unhandled"/> has an observer). The receive loop then reads it, so the dispatch task does not: the work
+    /// per message is split between the two instead of piling up on the dispatch task. No lock: read for every message.
+    /// </summary>
+    public bool ReadsEnvelopes => _routes.Count > 0 || _envelopes.HasObservers || _unhandled.HasObservers;
 
     /// <summary>How many messages wait in the buffer.</summary>
     public int Pending => _channel.Reader.Count;
@@ -109,7 +120,7 @@ internal sealed class Dispatcher : IAsyncDisposable
     /// </summary>
     public async ValueTask CompleteAsync(bool drain, CancellationToken ct)
     {
-        _channel.Writer.TryComplete();
+        CloseForWriting();
         bool wait;
         lock (_gate)
         {
@@ -185,14 +196,36 @@ internal sealed class Dispatcher : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The buffer is full (under <see cref="DispatchOverflow.Wait"/>) or completed. A full buffer is waited on until the
+    /// dispatch loop has worked it down to half (a low-water mark), not for each single free slot: waking the receive loop
+    /// once per message dispatched, as a bounded channel's own wait does, turns a burst into one thread hand-off per
+    /// message and halves the throughput.
+    /// </summary>
     private async ValueTask PostSlowAsync(DispatchItem item, CancellationToken ct)
     {
         try
         {
-            await _channel.Writer.WriteAsync(item, ct).ConfigureAwait(false);
-        }
-        catch (ChannelClosedException)
-        {
+            while (!_closedForWriting)
+            {
+                // Completed on the thread pool, never inline on the dispatch loop: the receive loop resumed there would run
+                // on the dispatcher's thread and the two loops would take turns on one core instead of running side by side.
+                var room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                Interlocked.Exchange(ref _room, room)?.TrySetResult(); // another writer (an ending session's) retries too
+                if (_channel.Writer.TryWrite(item))
+                {
+                    Interlocked.CompareExchange(ref _room, null, room);
+                    return;
+                }
+
+                if (_closedForWriting)
+                {
+                    break;
+                }
+
+                await room.Task.WaitAsync(ct).ConfigureAwait(false);
+            }
+
             item.Bytes.Return();
         }
         catch
@@ -200,6 +233,23 @@ internal sealed class Dispatcher : IAsyncDisposable
             item.Bytes.Return();
             throw;
         }
+    }
+
+    /// <summary>On the dispatch loop after each message taken: wakes a waiting post once the buffer is down to half.</summary>
+    private void WakeWriterAtLowWater(ChannelReader<DispatchItem> reader)
+    {
+        if (Volatile.Read(ref _room) is { } room && reader.Count <= _resumeWritingAt && Interlocked.CompareExchange(ref _room, null, room) == room)
+        {
+            room.TrySetResult();
+        }
+    }
+
+    /// <summary>No more posts: a post waiting for room stops waiting (and discards its message).</summary>
+    private void CloseForWriting()
+    {
+        _closedForWriting = true;
+        _channel.Writer.TryComplete();
+        Interlocked.Exchange(ref _room, null)?.TrySetResult();
     }
 
     private void OnDropped(DispatchItem item)
@@ -227,6 +277,7 @@ internal sealed class Dispatcher : IAsyncDisposable
             {
                 while (reader.TryRead(out var item))
                 {
+                    WakeWriterAtLowWater(reader);
                     try
                     {
                         lock (_gate)
@@ -270,6 +321,7 @@ internal sealed class Dispatcher : IAsyncDisposable
         }
         finally
         {
+            CloseForWriting(); // ended without draining: nothing posted from now on would ever be dispatched
             var discarded = 0;
             while (reader.TryRead(out var left))
             {

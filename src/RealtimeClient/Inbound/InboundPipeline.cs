@@ -67,9 +67,11 @@ internal sealed class InboundPipeline
         Exception? formatFailure = null;
         if (_format.CanRead(kind))
         {
-            // Read only when something needs it: a refusal (of a message sent with an id, even one whose send completed
-            // long ago, which is reported on Errors when nobody waits for it) is one of those things.
-            if ((_fatalTypes.Count > 0 || _requests.Count > 0 || _acks.AwaitsAcknowledgements || (_rejectionTypes.Count > 0 && _acks.IdsSent))
+            // Read only when something needs it: an acknowledgement or a refusal (of a message sent with an id, even one whose
+            // send completed long ago, which is reported on Errors when nobody waits for it) is one of those things, and so is
+            // the dispatch of a typed stream (read here, the dispatch task does not read it again). The checks take no lock:
+            // this runs for every message received.
+            if ((_fatalTypes.Count > 0 || _requests.Count > 0 || _acks.IdsSent || _dispatcher.ReadsEnvelopes)
                 && TryReadHeader(message.Span, out var read, ref formatFailure))
             {
                 header = read;

@@ -166,11 +166,6 @@ internal sealed class OutboundChannel : IDisposable
     /// <summary>Queues a message built by the caller (a request, a recovered durable message); its own task carries the outcome.</summary>
     public ValueTask SendAsync(OutboundMessage message, TimeSpan? timeToLive, CancellationToken cancellationToken)
     {
-        if (message.Id is not null)
-        {
-            _queue.NoteIdSent();
-        }
-
         var outcome = message.AsValueTask();
         var enqueue = _queue.EnqueueAsync(message, timeToLive, cancellationToken);
         return enqueue.IsCompletedSuccessfully ? outcome : AwaitAdmissionThenOutcomeAsync(enqueue, outcome);

@@ -97,18 +97,6 @@ internal sealed class OutboundQueue : IDisposable
         }
     }
 
-    /// <summary>True when an acknowledgement may arrive: a message is in flight or an acknowledged one is being written.</summary>
-    public bool AwaitsAcknowledgements
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _acks.Count > 0 || _writing?.Mode == DeliveryMode.AtLeastOnce;
-            }
-        }
-    }
-
     /// <summary>True when nothing is pending: a caller holding the write lock may write its own message now and keep the order.</summary>
     public bool IsIdle
     {
@@ -137,8 +125,9 @@ internal sealed class OutboundQueue : IDisposable
     public long NextSequence() => Interlocked.Increment(ref _sequence);
 
     /// <summary>
-    /// True once a message with an id was sent (queued or written directly): from then on the server may refuse one by
-    /// repeating its id, even long after its send completed, so inbound envelopes are worth reading for refusals.
+    /// True once a message with an id was sent (queued or written directly): from then on the server may acknowledge or
+    /// refuse one by repeating its id, even long after its send completed, so inbound envelopes are worth reading. Read on
+    /// every received message, so it takes no lock (and never turns false again).
     /// </summary>
     public bool IdsSent => Volatile.Read(ref _idsSent);
 
@@ -158,6 +147,11 @@ internal sealed class OutboundQueue : IDisposable
     /// </summary>
     public ValueTask EnqueueAsync(OutboundMessage message, TimeSpan? timeToLive, CancellationToken cancellationToken)
     {
+        if (message.Id is not null)
+        {
+            NoteIdSent();
+        }
+
         var outcomes = new Outcomes();
         Admission? wait = null;
         var admitted = false;

@@ -26,7 +26,7 @@ public sealed class OutboundQueueTests
 
         Assert.True(queue.TryTakeNext(out var taken));
         Assert.Same(message, taken);
-        Assert.True(queue.AwaitsAcknowledgements);
+        Assert.True(queue.IdsSent);
         Assert.True(queue.Acknowledge("a"));
         Assert.False(outcome.IsCompleted);
         queue.WriteSucceeded(message);
@@ -83,7 +83,7 @@ public sealed class OutboundQueueTests
     public void An_ack_for_an_unknown_id_is_ignored()
     {
         using var queue = NewQueue();
-        Assert.False(queue.AwaitsAcknowledgements);
+        Assert.False(queue.IdsSent);
         Assert.False(queue.Acknowledge("nobody"));
         Assert.False(queue.Reject("nobody", new ServerRejection("403", "no")));
     }
