@@ -10,10 +10,20 @@ namespace RealtimeClient.Buffers;
 internal readonly struct RentedBuffer
 {
     private readonly byte[]? _array;
+    private readonly SharedSegment? _segment;
+    private readonly int _offset;
 
     private RentedBuffer(byte[] array, int length)
     {
         _array = array;
+        Length = length;
+    }
+
+    private RentedBuffer(SharedSegment segment, int offset, int length)
+    {
+        _array = segment.Array;
+        _segment = segment;
+        _offset = offset;
         Length = length;
     }
 
@@ -24,10 +34,10 @@ internal readonly struct RentedBuffer
     public bool IsEmpty => _array is null;
 
     /// <summary>The bytes in use.</summary>
-    public ReadOnlySpan<byte> Span => _array is null ? ReadOnlySpan<byte>.Empty : _array.AsSpan(0, Length);
+    public ReadOnlySpan<byte> Span => _array is null ? ReadOnlySpan<byte>.Empty : _array.AsSpan(_offset, Length);
 
     /// <summary>The bytes in use.</summary>
-    public ReadOnlyMemory<byte> Memory => _array is null ? ReadOnlyMemory<byte>.Empty : _array.AsMemory(0, Length);
+    public ReadOnlyMemory<byte> Memory => _array is null ? ReadOnlyMemory<byte>.Empty : _array.AsMemory(_offset, Length);
 
     /// <summary>Takes ownership of <paramref name="array"/>, which must come from <see cref="ArrayPool{T}.Shared"/>.</summary>
     public static RentedBuffer Own(byte[] array, int length)
@@ -45,10 +55,17 @@ internal readonly struct RentedBuffer
         return new RentedBuffer(array, bytes.Length);
     }
 
-    /// <summary>Returns the array to the pool. Call once; the value must not be used afterwards.</summary>
+    /// <summary>A share of <paramref name="segment"/>: <paramref name="length"/> bytes from <paramref name="offset"/>.</summary>
+    public static RentedBuffer Share(SharedSegment segment, int offset, int length) => new(segment, offset, length);
+
+    /// <summary>Returns the array to the pool (a share: gives the share back). Call once; the value must not be used afterwards.</summary>
     public void Return()
     {
-        if (_array is not null)
+        if (_segment is not null)
+        {
+            _segment.ReturnShare();
+        }
+        else if (_array is not null)
         {
             ArrayPool<byte>.Shared.Return(_array);
         }

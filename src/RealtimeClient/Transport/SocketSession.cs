@@ -226,6 +226,8 @@ internal sealed class SocketSession : IAsyncDisposable
         var buffer = ArrayPool<byte>.Shared.Rent(size);
         var count = 0;
         var burst = false;
+        var waited = false; // some read of the message being assembled had to wait for the network
+        var copier = new MessageCopier();
 
         // Room for one byte beyond the limit: reading it is what tells a message over the limit from one exactly at it
         // (whose last fragment may be empty, so "not ended at the limit" does not mean "too large").
@@ -241,6 +243,8 @@ internal sealed class SocketSession : IAsyncDisposable
                     // frame header has arrived), so an idle connection keeps none. Skipped while data arrives back to back.
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = [];
+                    copier.Release();
+                    waited = true;
                     var next = await _socket.ReceiveAsync(Memory<byte>.Empty, ct).ConfigureAwait(false);
                     buffer = ArrayPool<byte>.Shared.Rent(size);
                     if (next.MessageType == WebSocketMessageType.Close || next.EndOfMessage)
@@ -267,6 +271,12 @@ internal sealed class SocketSession : IAsyncDisposable
                 {
                     var receive = _socket.ReceiveAsync(buffer.AsMemory(count, Math.Min(buffer.Length, limit) - count), ct);
                     burst = receive.IsCompleted;
+                    if (!burst)
+                    {
+                        copier.Release(); // nothing in flight to share a segment with while the network is waited for
+                        waited = true;
+                    }
+
                     result = await receive.ConfigureAwait(false);
                 }
 
@@ -296,12 +306,12 @@ internal sealed class SocketSession : IAsyncDisposable
                 }
 
                 // What is handed on may wait in the dispatch buffer for a while. A message that fits the receive buffer is
-                // copied into a rented array of its own size (the pool keeps many small arrays, few large ones) and the
-                // receive buffer is kept; a message that made the buffer grow is handed over whole.
+                // copied out (into a segment shared with the messages arriving back to back with it, see MessageCopier) and
+                // the receive buffer is kept; a message that made the buffer grow is handed over whole.
                 RentedBuffer message;
                 if (count <= size)
                 {
-                    message = RentedBuffer.CopyOf(buffer.AsSpan(0, count));
+                    message = copier.Copy(buffer.AsSpan(0, count), moreWaiting: !waited);
                 }
                 else
                 {
@@ -310,6 +320,7 @@ internal sealed class SocketSession : IAsyncDisposable
                 }
 
                 count = 0;
+                waited = false;
                 if (await _inbound.HandleAsync(kind, message, ct).ConfigureAwait(false) is { } fatal)
                 {
                     End(fatal);
@@ -328,6 +339,7 @@ internal sealed class SocketSession : IAsyncDisposable
         }
         finally
         {
+            copier.Release();
             if (buffer.Length != 0)
             {
                 ArrayPool<byte>.Shared.Return(buffer);
