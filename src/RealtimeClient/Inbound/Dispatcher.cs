@@ -29,7 +29,7 @@ internal sealed class Dispatcher : IAsyncDisposable
     private readonly IPayloadSerializer _serializer;
     private readonly ErrorReporter _errors;
     private readonly ILogger _logger;
-    private readonly Channel<DispatchItem> _channel;
+    private readonly DispatchBuffer _buffer;
     private readonly CancellationTokenSource _abort = new();
     private readonly Lock _gate = new();
     private readonly EventStream<InboundMessage> _raw;
@@ -37,9 +37,6 @@ internal sealed class Dispatcher : IAsyncDisposable
     private readonly EventStream<Envelope> _unhandled;
     private readonly HashSet<string> _engineTypes;
     private readonly Task _loop;
-    private readonly int _resumeWritingAt;
-    private TaskCompletionSource? _room; // while a post waits for room (Wait overflow): the dispatch loop completes it at the low-water mark
-    private volatile bool _closedForWriting;
     private volatile Dictionary<string, TypedRoute[]> _routes = new(StringComparer.Ordinal);
     private bool _completed; // under _gate
     private bool _dispatching; // under _gate: a message is being delivered (subscribers may be running)
@@ -57,15 +54,7 @@ internal sealed class Dispatcher : IAsyncDisposable
         _raw = new EventStream<InboundMessage>(MessagesStream, ObserverFailed);
         _envelopes = new EventStream<Envelope>("Envelopes", ObserverFailed);
         _unhandled = new EventStream<Envelope>("Unhandled", ObserverFailed);
-        _channel = Channel.CreateBounded<DispatchItem>(
-            new BoundedChannelOptions(options.BufferCapacity)
-            {
-                SingleReader = true,
-                SingleWriter = false, // an ending session's receive loop may still post while the next one starts
-                FullMode = options.Overflow == DispatchOverflow.Wait ? BoundedChannelFullMode.Wait : BoundedChannelFullMode.DropOldest,
-            },
-            OnDropped);
-        _resumeWritingAt = options.BufferCapacity / 2;
+        _buffer = new DispatchBuffer(options.BufferCapacity, dropOldest: options.Overflow == DispatchOverflow.DropOldest, OnDropped);
         _loop = Task.Run(RunAsync);
     }
 
@@ -86,7 +75,7 @@ internal sealed class Dispatcher : IAsyncDisposable
     public bool ReadsEnvelopes => _routes.Count > 0 || _envelopes.HasObservers || _unhandled.HasObservers;
 
     /// <summary>How many messages wait in the buffer.</summary>
-    public int Pending => _channel.Reader.Count;
+    public int Pending => _buffer.Count;
 
     /// <summary>Completes when the dispatch loop has ended and every stream has completed.</summary>
     public Task Completion => _loop;
@@ -97,7 +86,7 @@ internal sealed class Dispatcher : IAsyncDisposable
     /// <see cref="DispatchOverflow.DropOldest"/> it never waits. After completion the message is discarded.
     /// </summary>
     public ValueTask PostAsync(DispatchItem item, CancellationToken ct) =>
-        _channel.Writer.TryWrite(item) ? default : PostSlowAsync(item, ct);
+        PostedOrDiscarded(_buffer.WriteAsync(item, ct), item);
 
     /// <summary>A typed stream: the payloads of messages of <paramref name="type"/>.</summary>
     public IObservable<T> On<T>(string type)
@@ -120,7 +109,7 @@ internal sealed class Dispatcher : IAsyncDisposable
     /// </summary>
     public async ValueTask CompleteAsync(bool drain, CancellationToken ct)
     {
-        CloseForWriting();
+        _buffer.Complete();
         bool wait;
         lock (_gate)
         {
@@ -196,60 +185,36 @@ internal sealed class Dispatcher : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// The buffer is full (under <see cref="DispatchOverflow.Wait"/>) or completed. A full buffer is waited on until the
-    /// dispatch loop has worked it down to half (a low-water mark), not for each single free slot: waking the receive loop
-    /// once per message dispatched, as a bounded channel's own wait does, turns a burst into one thread hand-off per
-    /// message and halves the throughput.
-    /// </summary>
-    private async ValueTask PostSlowAsync(DispatchItem item, CancellationToken ct)
+    /// <summary>A message the buffer did not take (it was completed, or the wait for room was cancelled) is discarded.</summary>
+    private static ValueTask PostedOrDiscarded(ValueTask<bool> write, DispatchItem item)
     {
-        try
+        if (write.IsCompletedSuccessfully)
         {
-            while (!_closedForWriting)
+            if (!write.Result)
             {
-                // Completed on the thread pool, never inline on the dispatch loop: the receive loop resumed there would run
-                // on the dispatcher's thread and the two loops would take turns on one core instead of running side by side.
-                var room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                Interlocked.Exchange(ref _room, room)?.TrySetResult(); // another writer (an ending session's) retries too
-                if (_channel.Writer.TryWrite(item))
-                {
-                    Interlocked.CompareExchange(ref _room, null, room);
-                    return;
-                }
-
-                if (_closedForWriting)
-                {
-                    break;
-                }
-
-                await room.Task.WaitAsync(ct).ConfigureAwait(false);
+                item.Bytes.Return();
             }
 
-            item.Bytes.Return();
+            return default;
         }
-        catch
-        {
-            item.Bytes.Return();
-            throw;
-        }
-    }
 
-    /// <summary>On the dispatch loop after each message taken: wakes a waiting post once the buffer is down to half.</summary>
-    private void WakeWriterAtLowWater(ChannelReader<DispatchItem> reader)
-    {
-        if (Volatile.Read(ref _room) is { } room && reader.Count <= _resumeWritingAt && Interlocked.CompareExchange(ref _room, null, room) == room)
-        {
-            room.TrySetResult();
-        }
-    }
+        return AwaitAsync(write, item);
 
-    /// <summary>No more posts: a post waiting for room stops waiting (and discards its message).</summary>
-    private void CloseForWriting()
-    {
-        _closedForWriting = true;
-        _channel.Writer.TryComplete();
-        Interlocked.Exchange(ref _room, null)?.TrySetResult();
+        static async ValueTask AwaitAsync(ValueTask<bool> write, DispatchItem item)
+        {
+            try
+            {
+                if (!await write.ConfigureAwait(false))
+                {
+                    item.Bytes.Return();
+                }
+            }
+            catch
+            {
+                item.Bytes.Return();
+                throw;
+            }
+        }
     }
 
     private void OnDropped(DispatchItem item)
@@ -270,14 +235,13 @@ internal sealed class Dispatcher : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        var reader = _channel.Reader;
+        var buffer = _buffer;
         try
         {
-            while (await reader.WaitToReadAsync(_abort.Token).ConfigureAwait(false))
+            while (!_abort.IsCancellationRequested && await buffer.WaitToReadAsync().ConfigureAwait(false))
             {
-                while (reader.TryRead(out var item))
+                while (buffer.TryRead(out var item))
                 {
-                    WakeWriterAtLowWater(reader);
                     try
                     {
                         lock (_gate)
@@ -321,9 +285,9 @@ internal sealed class Dispatcher : IAsyncDisposable
         }
         finally
         {
-            CloseForWriting(); // ended without draining: nothing posted from now on would ever be dispatched
+            _buffer.Complete(); // ended without draining: nothing posted from now on would ever be dispatched
             var discarded = 0;
-            while (reader.TryRead(out var left))
+            while (buffer.TryRead(out var left))
             {
                 left.Bytes.Return();
                 discarded++;

@@ -1,0 +1,209 @@
+using System.Collections.Concurrent;
+using System.Threading.Tasks.Sources;
+
+namespace RealtimeClient.Inbound;
+
+/// <summary>
+/// The messages between the receive loop and the dispatch task: first in, first out, at most a capacity of them, with the
+/// overflow policy applied when full (wait for room, or drop the oldest). One reader (the dispatch task); writers one at a
+/// time (an ending session's receive loop may still write while the next one starts).
+/// </summary>
+/// <remarks>
+/// Why not a bounded <c>System.Threading.Channels</c> channel, as before: it takes one lock for every write and every read,
+/// which the receive loop and the dispatch task then fight over on every message (a profile of a burst of typed messages
+/// showed a quarter of the receive path's CPU spinning on it), and a writer waiting for room is released for each single
+/// slot read, so a full buffer turned every message into a thread hand-off. Here the messages sit in a lock-free
+/// <see cref="ConcurrentQueue{T}"/>; the count and the two waits around it are all that is written by hand: a writer that
+/// finds the buffer full (under <see cref="DispatchOverflow.Wait"/>) waits until it is down to half (a low-water mark),
+/// and the reader's wait is one reusable value-task source, so waiting allocates nothing. Both wake-ups run their
+/// continuation on the thread pool, never inline on the thread that wakes them.
+/// </remarks>
+internal sealed class DispatchBuffer
+{
+    private readonly ConcurrentQueue<DispatchItem> _items = new();
+    private readonly int _capacity;
+    private readonly int _resumeWritingAt;
+    private readonly bool _dropOldest;
+    private readonly Action<DispatchItem> _dropped;
+    private readonly Lock _writers = new();
+    private readonly ReaderWait _readerWait = new();
+    private int _count;
+    private int _readerWaiting; // 1 while the reader waits for a message (or the end)
+    private volatile bool _completed;
+    private TaskCompletionSource? _room; // while a writer waits for room (Wait overflow)
+
+    /// <param name="capacity">The most messages held.</param>
+    /// <param name="dropOldest">When full, drop the oldest message (<paramref name="dropped"/> gets it) instead of waiting.</param>
+    /// <param name="dropped">Takes a dropped message (its bytes included); called by the writer, outside any lock.</param>
+    public DispatchBuffer(int capacity, bool dropOldest, Action<DispatchItem> dropped)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        _capacity = capacity;
+        _resumeWritingAt = capacity / 2;
+        _dropOldest = dropOldest;
+        _dropped = dropped;
+    }
+
+    /// <summary>How many messages are held.</summary>
+    public int Count => Math.Max(Volatile.Read(ref _count), 0);
+
+    /// <summary>
+    /// Adds <paramref name="item"/> unless the buffer is completed (false: the caller keeps the item). When full, drops the
+    /// oldest message or, under the wait policy, waits until the buffer is down to half.
+    /// </summary>
+    public ValueTask<bool> WriteAsync(DispatchItem item, CancellationToken ct)
+    {
+        return TryWrite(item, out var full) ? new ValueTask<bool>(true)
+            : full ? WaitForRoomThenWriteAsync(item, ct)
+            : new ValueTask<bool>(false);
+    }
+
+    /// <summary>True when there is a message to read; false once completed and empty. One reader at a time.</summary>
+    public ValueTask<bool> WaitToReadAsync()
+    {
+        if (!_items.IsEmpty)
+        {
+            return new ValueTask<bool>(true);
+        }
+
+        if (_completed)
+        {
+            return new ValueTask<bool>(!_items.IsEmpty);
+        }
+
+        _readerWait.Reset();
+        Volatile.Write(ref _readerWaiting, 1);
+        Interlocked.MemoryBarrier();
+        if ((!_items.IsEmpty || _completed) && Interlocked.Exchange(ref _readerWaiting, 0) == 1)
+        {
+            return new ValueTask<bool>(!_items.IsEmpty); // nobody will signal: the wait was called off in time
+        }
+
+        return _readerWait.Task; // a writer signals (maybe already has)
+    }
+
+    /// <summary>Takes the oldest message. Reader only.</summary>
+    public bool TryRead(out DispatchItem item)
+    {
+        if (!_items.TryDequeue(out item))
+        {
+            return false;
+        }
+
+        if (Interlocked.Decrement(ref _count) <= _resumeWritingAt && Volatile.Read(ref _room) is { } room
+            && Interlocked.CompareExchange(ref _room, null, room) == room)
+        {
+            room.TrySetResult();
+        }
+
+        return true;
+    }
+
+    /// <summary>No more writes: the reader gets what is held, then the end; a writer waiting for room stops waiting.</summary>
+    public void Complete()
+    {
+        _completed = true;
+        lock (_writers)
+        {
+            // A writer inside TryWrite finishes first, so nothing is added after the reader was told the end.
+        }
+
+        Interlocked.Exchange(ref _room, null)?.TrySetResult();
+        WakeReader(hasMessages: !_items.IsEmpty);
+    }
+
+    private bool TryWrite(DispatchItem item, out bool full)
+    {
+        DispatchItem oldest = default;
+        var dropped = false;
+        lock (_writers)
+        {
+            full = false;
+            if (_completed)
+            {
+                return false;
+            }
+
+            if (Volatile.Read(ref _count) >= _capacity)
+            {
+                if (!_dropOldest)
+                {
+                    full = true;
+                    return false;
+                }
+
+                // The reader may take it first; then there is room anyway.
+                if (_items.TryDequeue(out oldest))
+                {
+                    Interlocked.Decrement(ref _count);
+                    dropped = true;
+                }
+            }
+
+            _items.Enqueue(item);
+            Interlocked.Increment(ref _count);
+        }
+
+        WakeReader(hasMessages: true);
+        if (dropped)
+        {
+            _dropped(oldest);
+        }
+
+        return true;
+    }
+
+    private async ValueTask<bool> WaitForRoomThenWriteAsync(DispatchItem item, CancellationToken ct)
+    {
+        while (true)
+        {
+            var room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Interlocked.Exchange(ref _room, room)?.TrySetResult(); // another writer (an ending session's) retries too
+            if (TryWrite(item, out var full))
+            {
+                Interlocked.CompareExchange(ref _room, null, room);
+                return true;
+            }
+
+            if (!full)
+            {
+                return false; // completed
+            }
+
+            // Re-checked after publishing the wait: the reader may have gone below the mark before it could see it.
+            if (Volatile.Read(ref _count) <= _resumeWritingAt)
+            {
+                continue;
+            }
+
+            await room.Task.WaitAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    private void WakeReader(bool hasMessages)
+    {
+        if (Volatile.Read(ref _readerWaiting) == 1 && Interlocked.Exchange(ref _readerWaiting, 0) == 1)
+        {
+            _readerWait.Signal(hasMessages);
+        }
+    }
+
+    /// <summary>The reader's wait: one reusable source, completed on the thread pool.</summary>
+    private sealed class ReaderWait : IValueTaskSource<bool>
+    {
+        private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+
+        public ValueTask<bool> Task => new(this, _core.Version);
+
+        public void Reset() => _core.Reset();
+
+        public void Signal(bool hasMessages) => _core.SetResult(hasMessages);
+
+        public bool GetResult(short token) => _core.GetResult(token);
+
+        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _core.OnCompleted(continuation, state, token, flags);
+    }
+}
