@@ -68,7 +68,8 @@ internal sealed class OutboundChannel : IDisposable
     /// <summary>
     /// The socket is going away: the fast path closes, the pump stops, a write under way gets <paramref name="grace"/> to
     /// finish before the socket is aborted under it (the session's own close frame is neither aborted nor waited for: the
-    /// session bounds it); then the queue learns how the socket ended.
+    /// session bounds it), unless the session's 1009 waits behind that write: then the write is waited for, within the
+    /// session's bound; then the queue learns how the socket ended.
     /// </summary>
     public async Task DetachAsync(DisconnectInfo? ended, TimeSpan grace)
     {
@@ -101,7 +102,8 @@ internal sealed class OutboundChannel : IDisposable
             }
             catch (OperationCanceledException)
             {
-                // Past the grace. A message still being written is aborted: it fails now and gives the lock back. Any other
+                // Past the grace. A message still being written is aborted: it fails now and gives the lock back (unless the
+                // session's 1009 is to follow it: then it is waited for, as aborting it would cut the 1009 off too). Any other
                 // holder is left alone and not waited for: the session's own close frame (its answer to the server's close,
                 // its 1009) is bounded by the session, and aborting it would cut the close off; a writer that took the lock
                 // but had not started finds the socket detached and lets go without writing.
@@ -113,8 +115,12 @@ internal sealed class OutboundChannel : IDisposable
 
                 if (writing || _queue.IsWriting)
                 {
-                    session?.Abort();
-                    await _writeLock.WaitAsync().ConfigureAwait(false);
+                    if (session is null || !await WaitForWriteBeforeOwnCloseAsync(session, ended).ConfigureAwait(false))
+                    {
+                        session?.Abort();
+                        await _writeLock.WaitAsync().ConfigureAwait(false);
+                    }
+
                     held = true;
                 }
             }
@@ -127,6 +133,31 @@ internal sealed class OutboundChannel : IDisposable
         await pump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         pumpCts?.Dispose();
         _queue.Detach(ended);
+    }
+
+    /// <summary>
+    /// A session closing with 1009 writes its close frame once the data write under way is done: that write (often already
+    /// on the wire, its writer not yet past it) is not aborted but waited for, bounded by the session (see
+    /// <see cref="SocketSession.WriteGraceBeforeOwnClose"/>). True once the write lock is taken; false when the session
+    /// closes no other way or the bound passed.
+    /// </summary>
+    private async Task<bool> WaitForWriteBeforeOwnCloseAsync(SocketSession session, DisconnectInfo? ended)
+    {
+        if (session.WriteGraceBeforeOwnClose(ended) is not { } grace)
+        {
+            return false;
+        }
+
+        using var bound = new CancellationTokenSource(grace, _time);
+        try
+        {
+            await _writeLock.WaitAsync(bound.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Sends encoded bytes by the fastest path that keeps the order; takes ownership of <paramref name="bytes"/>.</summary>

@@ -182,6 +182,16 @@ internal sealed class SocketSession : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// How long a data write under way when the session ended as <paramref name="ended"/> may take before the socket is
+    /// aborted under it, when the session writes a close frame of its own after that write: its 1009 after a message over
+    /// the limit waits for the write lock. Aborting that write would cut the 1009 off and the server would see the
+    /// connection drop instead. The session aborts the socket itself once its drain bound passes, so the close timeout given
+    /// here is only a backstop. Null when the session writes no close of its own (or was aborted): no reason to wait.
+    /// </summary>
+    public TimeSpan? WriteGraceBeforeOwnClose(DisconnectInfo? ended) =>
+        !_abortedByUs && ended?.Kind == DisconnectKind.MessageTooLarge ? _settings.CloseTimeout : null;
+
     /// <summary>Ends the session (if it had not), lets a close frame the receive loop is writing finish (bounded), aborts, and waits for the loop.</summary>
     public async ValueTask DisposeAsync()
     {

@@ -53,6 +53,62 @@ public sealed class InboundLimitCloseTests
     }
 
     [Fact]
+    public async Task A_message_being_written_when_the_limit_is_passed_is_not_aborted_and_the_1009_follows_it()
+    {
+        // The interleaving of a flaky interop run on a loaded machine: the control that asked for the big message was still
+        // "being written" (its writer preempted just after the write) when the big message arrived. The teardown aborted
+        // that write, and with it the 1009 waiting behind it: the server saw the connection drop without a close (1006).
+        // Here the write is held by the transport, so the teardown always meets it under way.
+        var closeTimeout = TimeSpan.FromSeconds(10); // the teardown's wait for the write; the drain bound stays 2 s
+        await using var h = NewHarness(closeTimeout);
+        var server = await h.StartAndAcceptAsync();
+        server.BlockClientWrites();
+        var send = h.Connection.SendTextAsync("asked for the big one").AsTask();
+        await server.ClientWriteBlocked.Safe();
+
+        await server.SendTextAsync(new string('x', Limit + 1));
+
+        // The teardown waits for the write (bounded by the close timeout) instead of aborting the socket under it.
+        var teardownWaits = h.Clock.WaitForTimerAsync(d => d == closeTimeout);
+        var first = await Task.WhenAny(teardownWaits, server.ClientDisconnected).Safe();
+        Assert.True(first == teardownWaits, "the teardown aborted the socket under the write, and the 1009 behind it with it");
+        Assert.False(server.IsClientDisconnected);
+        Assert.False(send.IsCompleted);
+
+        server.ReleaseClientWrites();
+
+        await send.Safe();
+        Assert.Equal("asked for the big one", (await server.ReceiveAsync().Safe()).Text);
+        var (status, description) = await server.ClientClosed.Safe();
+        Assert.Equal(WebSocketCloseStatus.MessageTooBig, status);
+        Assert.Equal("message too big", description);
+        var reconnecting = await h.States.SkipToAsync(s => s.Previous == ConnectionState.Connected);
+        Assert.Equal(DisconnectKind.MessageTooLarge, reconnecting.Disconnect?.Kind);
+        Assert.Empty(h.Errors.Values);
+    }
+
+    [Fact]
+    public async Task A_message_write_that_never_finishes_is_aborted_at_the_drain_bound_after_1009()
+    {
+        // The wait for a write under way is bounded by the session: past its drain bound it aborts the socket.
+        await using var h = NewHarness(TimeSpan.FromSeconds(10));
+        var server = await h.StartAndAcceptAsync();
+        server.BlockClientWrites();
+        var send = h.Connection.SendTextAsync("never gets out").AsTask();
+        await server.ClientWriteBlocked.Safe();
+        await server.SendTextAsync(new string('x', Limit + 1));
+        await h.Clock.WaitForTimerAsync(d => d == TimeSpan.FromSeconds(10)).Safe();
+        await h.Clock.WaitForTimerAsync(d => d == TimeSpan.FromSeconds(2)).Safe();
+
+        h.Clock.Advance(TimeSpan.FromSeconds(2));
+
+        await server.ClientDisconnected.Safe();
+        var reconnecting = await h.States.SkipToAsync(s => s.Previous == ConnectionState.Connected);
+        Assert.Equal(DisconnectKind.MessageTooLarge, reconnecting.Disconnect?.Kind);
+        await Assert.ThrowsAsync<MessageDeliveryException>(() => send.Safe());
+    }
+
+    [Fact]
     public async Task After_its_1009_the_client_keeps_reading_and_discarding_until_the_servers_close()
     {
         // The server keeps talking after the oversized message; the client must not abort while data is unread.
