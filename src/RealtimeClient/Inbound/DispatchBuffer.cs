@@ -16,11 +16,12 @@ namespace RealtimeClient.Inbound;
 /// <see cref="ConcurrentQueue{T}"/>; the count and the two waits around it are all that is written by hand: a writer that
 /// finds the buffer full (under <see cref="DispatchOverflow.Wait"/>) waits until it is down to half (a low-water mark),
 /// and the reader's wait is one reusable value-task source, so waiting allocates nothing. Both wake-ups run their
-/// continuation on the thread pool, never inline on the thread that wakes them.
+/// continuation on the thread pool, never inline on the thread that wakes them. The queue is made by the first write
+/// (its first segment is 2.5 KiB, more than the rest of the buffer): a connection that never receives holds none.
 /// </remarks>
 internal sealed class DispatchBuffer
 {
-    private readonly ConcurrentQueue<DispatchItem> _items = new();
+    private ConcurrentQueue<DispatchItem>? _items; // made by the first write: an idle connection's buffer holds no segment
     private readonly int _capacity;
     private readonly int _resumeWritingAt;
     private readonly bool _dropOldest;
@@ -61,22 +62,22 @@ internal sealed class DispatchBuffer
     /// <summary>True when there is a message to read; false once completed and empty. One reader at a time.</summary>
     public ValueTask<bool> WaitToReadAsync()
     {
-        if (!_items.IsEmpty)
+        if (HasMessages)
         {
             return new ValueTask<bool>(true);
         }
 
         if (_completed)
         {
-            return new ValueTask<bool>(!_items.IsEmpty);
+            return new ValueTask<bool>(HasMessages);
         }
 
         _readerWait.Reset();
         Volatile.Write(ref _readerWaiting, 1);
         Interlocked.MemoryBarrier();
-        if ((!_items.IsEmpty || _completed) && Interlocked.Exchange(ref _readerWaiting, 0) == 1)
+        if ((HasMessages || _completed) && Interlocked.Exchange(ref _readerWaiting, 0) == 1)
         {
-            return new ValueTask<bool>(!_items.IsEmpty); // nobody will signal: the wait was called off in time
+            return new ValueTask<bool>(HasMessages); // nobody will signal: the wait was called off in time
         }
 
         return _readerWait.Task; // a writer signals (maybe already has)
@@ -85,8 +86,9 @@ internal sealed class DispatchBuffer
     /// <summary>Takes the oldest message. Reader only.</summary>
     public bool TryRead(out DispatchItem item)
     {
-        if (!_items.TryDequeue(out item))
+        if (Volatile.Read(ref _items) is not { } items || !items.TryDequeue(out item))
         {
+            item = default;
             return false;
         }
 
@@ -109,8 +111,10 @@ internal sealed class DispatchBuffer
         }
 
         Interlocked.Exchange(ref _room, null)?.TrySetResult();
-        WakeReader(hasMessages: !_items.IsEmpty);
+        WakeReader(HasMessages);
     }
+
+    private bool HasMessages => Volatile.Read(ref _items) is { IsEmpty: false };
 
     private bool TryWrite(DispatchItem item, out bool full)
     {
@@ -133,14 +137,19 @@ internal sealed class DispatchBuffer
                 }
 
                 // The reader may take it first; then there is room anyway.
-                if (_items.TryDequeue(out oldest))
+                if (_items!.TryDequeue(out oldest))
                 {
                     Interlocked.Decrement(ref _count);
                     dropped = true;
                 }
             }
 
-            _items.Enqueue(item);
+            if (_items is null)
+            {
+                Volatile.Write(ref _items, new ConcurrentQueue<DispatchItem>());
+            }
+
+            _items!.Enqueue(item);
             Interlocked.Increment(ref _count);
         }
 
