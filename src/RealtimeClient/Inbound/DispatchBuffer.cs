@@ -14,13 +14,24 @@ namespace RealtimeClient.Inbound;
 /// showed a quarter of the receive path's CPU spinning on it), and a writer waiting for room is released for each single
 /// slot read, so a full buffer turned every message into a thread hand-off. Here the messages sit in a lock-free
 /// <see cref="ConcurrentQueue{T}"/>; the count and the two waits around it are all that is written by hand: a writer that
-/// finds the buffer full (under <see cref="DispatchOverflow.Wait"/>) waits until it is down to half (a low-water mark),
+/// finds the buffer full (under <see cref="DispatchOverflow.Wait"/>: its capacity, or <see cref="WaitByteBudget"/>) waits
+/// until an eighth of it is free (a low-water
+/// mark: one wake-up per capacity/8 messages; a deeper swing would return more message segments to the shared pool at
+/// once than it keeps, and the receive loop would then allocate new ones),
 /// and the reader's wait is one reusable value-task source, so waiting allocates nothing. Both wake-ups run their
 /// continuation on the thread pool, never inline on the thread that wakes them. The queue is made by the first write
 /// (its first segment is 2.5 KiB, more than the rest of the buffer): a connection that never receives holds none.
 /// </remarks>
 internal sealed class DispatchBuffer
 {
+    /// <summary>
+    /// Under the wait policy, the most bytes held (a message is always taken into an empty buffer, whatever its size): 1 MiB.
+    /// The messages' memory comes from the shared array pool, which keeps a few dozen arrays of each size; a buffer that
+    /// filled with thousands of large messages would take far more than that at the start of every burst and give them
+    /// back at its end, and most would be allocated anew each time.
+    /// </summary>
+    public const int WaitByteBudget = 1024 * 1024;
+
     private ConcurrentQueue<DispatchItem>? _items; // made by the first write: an idle connection's buffer holds no segment
     private readonly int _capacity;
     private readonly int _resumeWritingAt;
@@ -29,6 +40,7 @@ internal sealed class DispatchBuffer
     private readonly Lock _writers = new();
     private readonly ReaderWait _readerWait = new();
     private int _count;
+    private long _bytes; // of the messages held
     private int _readerWaiting; // 1 while the reader waits for a message (or the end)
     private volatile bool _completed;
     private TaskCompletionSource? _room; // while a writer waits for room (Wait overflow)
@@ -40,7 +52,7 @@ internal sealed class DispatchBuffer
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _capacity = capacity;
-        _resumeWritingAt = capacity / 2;
+        _resumeWritingAt = capacity - Math.Max(capacity / 8, 1);
         _dropOldest = dropOldest;
         _dropped = dropped;
     }
@@ -50,7 +62,7 @@ internal sealed class DispatchBuffer
 
     /// <summary>
     /// Adds <paramref name="item"/> unless the buffer is completed (false: the caller keeps the item). When full, drops the
-    /// oldest message or, under the wait policy, waits until the buffer is down to half.
+    /// oldest message or, under the wait policy, waits until an eighth of the buffer is free.
     /// </summary>
     public ValueTask<bool> WriteAsync(DispatchItem item, CancellationToken ct)
     {
@@ -92,7 +104,8 @@ internal sealed class DispatchBuffer
             return false;
         }
 
-        if (Interlocked.Decrement(ref _count) <= _resumeWritingAt && Volatile.Read(ref _room) is { } room
+        Interlocked.Add(ref _bytes, -item.Bytes.Length);
+        if (Interlocked.Decrement(ref _count) <= _resumeWritingAt && MayResumeWriting && Volatile.Read(ref _room) is { } room
             && Interlocked.CompareExchange(ref _room, null, room) == room)
         {
             room.TrySetResult();
@@ -114,6 +127,9 @@ internal sealed class DispatchBuffer
         WakeReader(HasMessages);
     }
 
+    /// <summary>The byte side of the low-water mark: an eighth of the byte budget free.</summary>
+    private bool MayResumeWriting => Volatile.Read(ref _bytes) <= WaitByteBudget - (WaitByteBudget / 8);
+
     private bool HasMessages => Volatile.Read(ref _items) is { IsEmpty: false };
 
     private bool TryWrite(DispatchItem item, out bool full)
@@ -128,7 +144,8 @@ internal sealed class DispatchBuffer
                 return false;
             }
 
-            if (Volatile.Read(ref _count) >= _capacity)
+            var count = Volatile.Read(ref _count);
+            if (count >= _capacity || (!_dropOldest && count > 0 && Volatile.Read(ref _bytes) + item.Bytes.Length > WaitByteBudget))
             {
                 if (!_dropOldest)
                 {
@@ -139,6 +156,7 @@ internal sealed class DispatchBuffer
                 // The reader may take it first; then there is room anyway.
                 if (_items!.TryDequeue(out oldest))
                 {
+                    Interlocked.Add(ref _bytes, -oldest.Bytes.Length);
                     Interlocked.Decrement(ref _count);
                     dropped = true;
                 }
@@ -150,6 +168,7 @@ internal sealed class DispatchBuffer
             }
 
             _items!.Enqueue(item);
+            Interlocked.Add(ref _bytes, item.Bytes.Length);
             Interlocked.Increment(ref _count);
         }
 
@@ -180,7 +199,7 @@ internal sealed class DispatchBuffer
             }
 
             // Re-checked after publishing the wait: the reader may have gone below the mark before it could see it.
-            if (Volatile.Read(ref _count) <= _resumeWritingAt)
+            if (Volatile.Read(ref _count) <= _resumeWritingAt && MayResumeWriting)
             {
                 continue;
             }

@@ -42,24 +42,67 @@ public class DispatchBufferTests
     }
 
     [Fact]
-    public async Task When_full_a_writer_waits_until_the_buffer_is_down_to_half()
+    public async Task When_full_a_writer_waits_until_an_eighth_of_the_buffer_is_free()
     {
-        var buffer = new DispatchBuffer(4, dropOldest: false, _ => Assert.Fail("nothing is dropped"));
-        for (var i = 0; i < 4; i++)
+        var buffer = new DispatchBuffer(16, dropOldest: false, _ => Assert.Fail("nothing is dropped"));
+        for (var i = 0; i < 16; i++)
         {
             Assert.True(await buffer.WriteAsync(Item(i), CancellationToken.None));
         }
 
-        var fifth = buffer.WriteAsync(Item(4), CancellationToken.None).AsTask();
-        Assert.False(fifth.IsCompleted);
+        var next = buffer.WriteAsync(Item(16), CancellationToken.None).AsTask();
+        Assert.False(next.IsCompleted);
 
         Assert.True(buffer.TryRead(out var first));
         Assert.Equal(0, Number(first));
-        Assert.False(fifth.IsCompleted); // 3 left: above the low-water mark of 2, one free slot is not enough to wake it
+        Assert.False(next.IsCompleted); // one free slot is not enough to wake it: that would be a wake-up per message
 
-        Assert.True(buffer.TryRead(out _));
-        Assert.True(await fifth.WaitAsync(TimeSpan.FromSeconds(10))); // 2 left: woken, and written
-        Assert.Equal([2, 3, 4], ReadAll(buffer));
+        Assert.True(buffer.TryRead(out var second));
+        Assert.Equal(1, Number(second));
+        Assert.True(await next.WaitAsync(TimeSpan.FromSeconds(10))); // 14 left, 2 of 16 free: woken, and written
+        Assert.Equal([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16], ReadAll(buffer));
+    }
+
+    [Fact]
+    public async Task Under_the_wait_policy_the_bytes_held_are_bounded_too_but_an_empty_buffer_takes_any_message()
+    {
+        var buffer = new DispatchBuffer(1024, dropOldest: false, _ => Assert.Fail("nothing is dropped"));
+        var huge = Sized(DispatchBuffer.WaitByteBudget + 1);
+        Assert.True(await buffer.WriteAsync(huge, CancellationToken.None)); // alone: taken
+        var small = buffer.WriteAsync(Item(1), CancellationToken.None).AsTask();
+        Assert.False(small.IsCompleted); // over the budget with it
+
+        Assert.True(buffer.TryRead(out var first));
+        Assert.Equal(DispatchBuffer.WaitByteBudget + 1, first.Bytes.Length);
+        first.Bytes.Return();
+        Assert.True(await small.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal([1], ReadAll(buffer));
+    }
+
+    [Fact]
+    public async Task Under_drop_oldest_only_the_count_bounds_the_buffer()
+    {
+        var buffer = new DispatchBuffer(4, dropOldest: true, _ => Assert.Fail("nothing is dropped"));
+        Assert.True(await buffer.WriteAsync(Sized(DispatchBuffer.WaitByteBudget), CancellationToken.None));
+        Assert.True(await buffer.WriteAsync(Sized(DispatchBuffer.WaitByteBudget), CancellationToken.None));
+        Assert.Equal(2, buffer.Count);
+        while (buffer.TryRead(out var item))
+        {
+            item.Bytes.Return();
+        }
+    }
+
+    [Fact]
+    public async Task A_buffer_of_one_wakes_its_writer_at_the_first_free_slot()
+    {
+        var buffer = new DispatchBuffer(1, dropOldest: false, _ => Assert.Fail("nothing is dropped"));
+        Assert.True(await buffer.WriteAsync(Item(0), CancellationToken.None));
+        var next = buffer.WriteAsync(Item(1), CancellationToken.None).AsTask();
+        Assert.False(next.IsCompleted);
+        Assert.True(buffer.TryRead(out var first));
+        Assert.Equal(0, Number(first));
+        Assert.True(await next.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal([1], ReadAll(buffer));
     }
 
     [Fact]
@@ -156,6 +199,8 @@ public class DispatchBufferTests
 
     private static DispatchItem Item(int n) =>
         new(MessageKind.Text, RentedBuffer.CopyOf(Encoding.UTF8.GetBytes(n.ToString(System.Globalization.CultureInfo.InvariantCulture))), header: null);
+
+    private static DispatchItem Sized(int length) => new(MessageKind.Binary, RentedBuffer.CopyOf(new byte[length]), header: null);
 
     private static int Number(DispatchItem item)
     {
