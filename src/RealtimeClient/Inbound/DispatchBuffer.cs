@@ -21,6 +21,9 @@ namespace RealtimeClient.Inbound;
 /// and the reader's wait is one reusable value-task source, so waiting allocates nothing. Both wake-ups run their
 /// continuation on the thread pool, never inline on the thread that wakes them. The queue is made by the first write
 /// (its first segment is 2.5 KiB, more than the rest of the buffer): a connection that never receives holds none.
+/// The receive loop defers waking a waiting reader while messages arrive back to back (up to <see cref="WakeBatch"/>)
+/// and wakes it before it waits for the network: a reader that drains faster than messages arrive would otherwise
+/// sleep and be woken for nearly every message, and a wake-up costs far more than the dispatch of a small message.
 /// </remarks>
 internal sealed class DispatchBuffer
 {
@@ -32,9 +35,16 @@ internal sealed class DispatchBuffer
     /// </summary>
     public const int WaitByteBudget = 1024 * 1024;
 
+    /// <summary>
+    /// A writer that defers waking the reader (<see cref="WriteAsync"/>) still wakes it once this many messages wait, so
+    /// a long burst is dispatched while it arrives: 32.
+    /// </summary>
+    public const int WakeBatch = 32;
+
     private ConcurrentQueue<DispatchItem>? _items; // made by the first write: an idle connection's buffer holds no segment
     private readonly int _capacity;
     private readonly int _resumeWritingAt;
+    private readonly int _wakeBatch;
     private readonly bool _dropOldest;
     private readonly Action<DispatchItem> _dropped;
     private readonly Lock _writers = new();
@@ -53,6 +63,7 @@ internal sealed class DispatchBuffer
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _capacity = capacity;
         _resumeWritingAt = capacity - Math.Max(capacity / 8, 1);
+        _wakeBatch = Math.Min(WakeBatch, capacity);
         _dropOldest = dropOldest;
         _dropped = dropped;
     }
@@ -62,13 +73,24 @@ internal sealed class DispatchBuffer
 
     /// <summary>
     /// Adds <paramref name="item"/> unless the buffer is completed (false: the caller keeps the item). When full, drops the
-    /// oldest message or, under the wait policy, waits until an eighth of the buffer is free.
+    /// oldest message or, under the wait policy, waits until an eighth of the buffer is free. With
+    /// <paramref name="deferWake"/>, a reader waiting for messages is woken only once <see cref="WakeBatch"/> of them wait
+    /// (or the buffer is full); the writer then calls <see cref="WakeReader"/> before it waits for anything else.
     /// </summary>
-    public ValueTask<bool> WriteAsync(DispatchItem item, CancellationToken ct)
+    public ValueTask<bool> WriteAsync(DispatchItem item, CancellationToken ct, bool deferWake = false)
     {
-        return TryWrite(item, out var full) ? new ValueTask<bool>(true)
+        return TryWrite(item, deferWake, out var full) ? new ValueTask<bool>(true)
             : full ? WaitForRoomThenWriteAsync(item, ct)
             : new ValueTask<bool>(false);
+    }
+
+    /// <summary>Wakes a reader waiting for messages, if any wait (after writes that deferred it).</summary>
+    public void WakeReader()
+    {
+        if (HasMessages)
+        {
+            WakeWaitingReader(hasMessages: true);
+        }
     }
 
     /// <summary>True when there is a message to read; false once completed and empty. One reader at a time.</summary>
@@ -124,7 +146,7 @@ internal sealed class DispatchBuffer
         }
 
         Interlocked.Exchange(ref _room, null)?.TrySetResult();
-        WakeReader(HasMessages);
+        WakeWaitingReader(HasMessages);
     }
 
     /// <summary>The byte side of the low-water mark: an eighth of the byte budget free.</summary>
@@ -132,7 +154,7 @@ internal sealed class DispatchBuffer
 
     private bool HasMessages => Volatile.Read(ref _items) is { IsEmpty: false };
 
-    private bool TryWrite(DispatchItem item, out bool full)
+    private bool TryWrite(DispatchItem item, bool deferWake, out bool full)
     {
         DispatchItem oldest = default;
         var dropped = false;
@@ -169,10 +191,13 @@ internal sealed class DispatchBuffer
 
             _items!.Enqueue(item);
             Interlocked.Add(ref _bytes, item.Bytes.Length);
-            Interlocked.Increment(ref _count);
+            if (Interlocked.Increment(ref _count) < _wakeBatch && deferWake && !dropped)
+            {
+                return true;
+            }
         }
 
-        WakeReader(hasMessages: true);
+        WakeWaitingReader(hasMessages: true);
         if (dropped)
         {
             _dropped(oldest);
@@ -187,7 +212,7 @@ internal sealed class DispatchBuffer
         {
             var room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             Interlocked.Exchange(ref _room, room)?.TrySetResult(); // another writer (an ending session's) retries too
-            if (TryWrite(item, out var full))
+            if (TryWrite(item, deferWake: false, out var full))
             {
                 Interlocked.CompareExchange(ref _room, null, room);
                 return true;
@@ -204,11 +229,12 @@ internal sealed class DispatchBuffer
                 continue;
             }
 
+            WakeReader(); // writes that deferred the wake-up may have filled it: the reader must run to make room
             await room.Task.WaitAsync(ct).ConfigureAwait(false);
         }
     }
 
-    private void WakeReader(bool hasMessages)
+    private void WakeWaitingReader(bool hasMessages)
     {
         if (Volatile.Read(ref _readerWaiting) == 1 && Interlocked.Exchange(ref _readerWaiting, 0) == 1)
         {

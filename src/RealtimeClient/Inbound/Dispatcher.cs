@@ -85,8 +85,11 @@ internal sealed class Dispatcher : IAsyncDisposable
     /// <see cref="DispatchOverflow.Wait"/> it waits for room (honouring <paramref name="ct"/>); under
     /// <see cref="DispatchOverflow.DropOldest"/> it never waits. After completion the message is discarded.
     /// </summary>
-    public ValueTask PostAsync(DispatchItem item, CancellationToken ct) =>
-        PostedOrDiscarded(_buffer.WriteAsync(item, ct), item);
+    public ValueTask PostAsync(DispatchItem item, CancellationToken ct, bool deferWake = false) =>
+        PostedOrDiscarded(_buffer.WriteAsync(item, ct, deferWake), item);
+
+    /// <summary>Wakes the dispatch task for messages posted with <c>deferWake</c>; call before waiting for anything else.</summary>
+    public void WakeDispatch() => _buffer.WakeReader();
 
     /// <summary>A typed stream: the payloads of messages of <paramref name="type"/>.</summary>
     public IObservable<T> On<T>(string type)

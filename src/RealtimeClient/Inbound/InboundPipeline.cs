@@ -57,9 +57,11 @@ internal sealed class InboundPipeline
 
     /// <summary>
     /// Handles one complete message; takes ownership of its bytes. Returns how the connection must end when the message is
-    /// fatal (after it was delivered), otherwise <see langword="null"/>.
+    /// fatal (after it was delivered), otherwise <see langword="null"/>. With <paramref name="moreMayFollow"/> (a receive
+    /// loop reading messages back to back), the dispatch task is not woken for it at once; the caller calls
+    /// <see cref="WakeDispatch"/> before it waits for the network or ends.
     /// </summary>
-    public async ValueTask<DisconnectInfo?> HandleAsync(MessageKind kind, RentedBuffer message, CancellationToken ct)
+    public async ValueTask<DisconnectInfo?> HandleAsync(MessageKind kind, RentedBuffer message, CancellationToken ct, bool moreMayFollow = false)
     {
         _telemetry.MessageReceived(kind, message.Length);
         DisconnectInfo? fatal = null;
@@ -115,9 +117,12 @@ internal sealed class InboundPipeline
             _errors.Report(ErrorKind.DecodeFailed, reason, formatFailure, item.Excerpt());
         }
 
-        await _dispatcher.PostAsync(item, ct).ConfigureAwait(false);
+        await _dispatcher.PostAsync(item, ct, deferWake: moreMayFollow && fatal is null).ConfigureAwait(false);
         return fatal;
     }
+
+    /// <summary>Wakes the dispatch task for the messages handled with <c>moreMayFollow</c>.</summary>
+    public void WakeDispatch() => _dispatcher.WakeDispatch();
 
     /// <summary>An envelope with an id: an acknowledgement, a refusal, or the reply to a request.</summary>
     private void Correlate(MessageKind kind, RentedBuffer message, EnvelopeHeader header, string id)

@@ -254,6 +254,7 @@ internal sealed class SocketSession : IAsyncDisposable
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = [];
                     copier.Release();
+                    _inbound.WakeDispatch();
                     waited = true;
                     var next = await _socket.ReceiveAsync(Memory<byte>.Empty, ct).ConfigureAwait(false);
                     buffer = ArrayPool<byte>.Shared.Rent(size);
@@ -283,7 +284,10 @@ internal sealed class SocketSession : IAsyncDisposable
                     burst = receive.IsCompleted;
                     if (!burst)
                     {
-                        copier.Release(); // nothing in flight to share a segment with while the network is waited for
+                        // Waiting for the network: nothing to share a segment with meanwhile, and what was handed on is
+                        // dispatched now (it was handed on without waking the dispatch task, see HandleAsync).
+                        copier.Release();
+                        _inbound.WakeDispatch();
                         waited = true;
                     }
 
@@ -293,6 +297,7 @@ internal sealed class SocketSession : IAsyncDisposable
                 Volatile.Read(ref _heartbeat)?.Touch();
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
+                    _inbound.WakeDispatch();
                     await OnCloseReceivedAsync().ConfigureAwait(false);
                     return;
                 }
@@ -300,6 +305,7 @@ internal sealed class SocketSession : IAsyncDisposable
                 count += result.Count;
                 if (count >= limit)
                 {
+                    _inbound.WakeDispatch();
                     await CloseAfterProtocolErrorAsync(buffer).ConfigureAwait(false);
                     return;
                 }
@@ -331,7 +337,7 @@ internal sealed class SocketSession : IAsyncDisposable
 
                 count = 0;
                 waited = false;
-                if (await _inbound.HandleAsync(kind, message, ct).ConfigureAwait(false) is { } fatal)
+                if (await _inbound.HandleAsync(kind, message, ct, moreMayFollow: true).ConfigureAwait(false) is { } fatal)
                 {
                     End(fatal);
                     return;
@@ -350,6 +356,7 @@ internal sealed class SocketSession : IAsyncDisposable
         finally
         {
             copier.Release();
+            _inbound.WakeDispatch();
             if (buffer.Length != 0)
             {
                 ArrayPool<byte>.Shared.Return(buffer);

@@ -154,6 +154,47 @@ public class DispatchBufferTests
         Assert.False(await buffer.WaitToReadAsync());
     }
 
+    [Fact]
+    public async Task Deferred_writes_wake_a_waiting_reader_only_at_the_batch_size_or_when_asked()
+    {
+        var buffer = new DispatchBuffer(1024, dropOldest: false, _ => Assert.Fail("nothing is dropped"));
+        var wait = buffer.WaitToReadAsync().AsTask();
+        for (var i = 0; i < DispatchBuffer.WakeBatch - 1; i++)
+        {
+            Assert.True(await buffer.WriteAsync(Item(i), CancellationToken.None, deferWake: true));
+        }
+
+        Assert.False(wait.IsCompleted); // a burst still arriving: not woken per message
+        Assert.True(await buffer.WriteAsync(Item(DispatchBuffer.WakeBatch - 1), CancellationToken.None, deferWake: true));
+        Assert.True(await wait.WaitAsync(TimeSpan.FromSeconds(10))); // a batch waits: woken
+        Assert.Equal(DispatchBuffer.WakeBatch, ReadAll(buffer).Length);
+
+        var second = buffer.WaitToReadAsync().AsTask();
+        Assert.True(await buffer.WriteAsync(Item(100), CancellationToken.None, deferWake: true));
+        Assert.False(second.IsCompleted);
+        buffer.WakeReader(); // the writer is about to wait for the network
+        Assert.True(await second.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal([100], ReadAll(buffer));
+    }
+
+    [Fact]
+    public async Task A_small_buffer_filled_by_deferred_writes_wakes_its_reader_before_the_writer_waits_for_room()
+    {
+        var buffer = new DispatchBuffer(2, dropOldest: false, _ => Assert.Fail("nothing is dropped"));
+        var wait = buffer.WaitToReadAsync().AsTask();
+        Assert.True(await buffer.WriteAsync(Item(0), CancellationToken.None, deferWake: true));
+        Assert.False(wait.IsCompleted);
+        Assert.True(await buffer.WriteAsync(Item(1), CancellationToken.None, deferWake: true)); // full: a batch of its size
+        Assert.True(await wait.WaitAsync(TimeSpan.FromSeconds(10)));
+
+        var third = buffer.WriteAsync(Item(2), CancellationToken.None, deferWake: true).AsTask();
+        Assert.False(third.IsCompleted);
+        Assert.True(buffer.TryRead(out var first));
+        Assert.Equal(0, Number(first));
+        Assert.True(await third.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal([1, 2], ReadAll(buffer));
+    }
+
     [Property(MaxTest = 300)]
     public void Under_drop_oldest_any_sequence_of_writes_and_reads_keeps_the_newest_in_order_within_the_capacity(PositiveInt capacity, bool[] steps)
     {
