@@ -86,10 +86,27 @@ public sealed class JsonEnvelopeFormat : IEnvelopeFormat
     /// <inheritdoc />
     public bool CanRead(MessageKind kind) => kind == MessageKind.Text || Options.ReadBinaryMessages;
 
+    /// <summary>
+    /// Whether the message can be a JSON object at all: the first byte after whitespace opens one (or a comment, when they
+    /// are allowed). Checked before the reader, which throws on anything else, and an exception costs far more than the
+    /// read: plain text on a connection that also carries envelopes is common, and every message is read.
+    /// </summary>
+    private bool StartsLikeObject(ReadOnlySpan<byte> message)
+    {
+        var first = message.IndexOfAnyExcept(" \t\r\n"u8);
+        return first >= 0 && (message[first] == (byte)'{' || (message[first] == (byte)'/' && Options.AllowCommentsAndTrailingCommas));
+    }
+
     /// <inheritdoc />
     public bool TryReadHeader(ReadOnlySpan<byte> message, out EnvelopeHeader header, [NotNullWhen(false)] out string? failure)
     {
         header = default;
+        if (!StartsLikeObject(message))
+        {
+            failure = "The message is not a JSON object.";
+            return false;
+        }
+
         try
         {
             var reader = new Utf8JsonReader(message, _readerOptions);
@@ -166,6 +183,11 @@ public sealed class JsonEnvelopeFormat : IEnvelopeFormat
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         value = null;
+        if (!StartsLikeObject(message))
+        {
+            return false;
+        }
+
         try
         {
             var reader = new Utf8JsonReader(message, _readerOptions);
@@ -264,6 +286,11 @@ public sealed class JsonEnvelopeFormat : IEnvelopeFormat
         ArgumentNullException.ThrowIfNull(output);
         int open;
         bool empty;
+        if (!StartsLikeObject(message))
+        {
+            return false;
+        }
+
         try
         {
             var reader = new Utf8JsonReader(message, _readerOptions);

@@ -38,9 +38,11 @@ public class JsonEnvelopeFormatTests
     [Theory]
     [InlineData("""[{"type":"ack"}]""", "not a JSON object")]
     [InlineData("\"ack\"", "not a JSON object")]
-    [InlineData("", "not well-formed JSON")]
+    [InlineData("", "not a JSON object")]
+    [InlineData(" \r\n\t", "not a JSON object")]
     [InlineData("""{"type":""", "not well-formed JSON")]
-    [InlineData("not json", "not well-formed JSON")]
+    [InlineData("not json", "not a JSON object")]
+    [InlineData("  {\"type\":\"ack\"} x", "not well-formed JSON")]
     public void TryReadHeader_is_false_for_anything_but_an_object_and_says_why(string text, string expected)
     {
         Assert.False(Format.TryReadHeader(Utf8(text), out var header, out var failure));
