@@ -29,7 +29,7 @@ internal sealed class OutboundQueue : IDisposable
     private readonly LinkedList<OutboundMessage> _pending = new();
     private readonly AcknowledgementTracker _acks;
     private readonly LinkedList<Admission> _waiting = new();
-    private readonly List<TaskCompletionSource> _drainWaiters = [];
+    private TaskCompletionSource? _drained; // shared by every drain wait: one that gives up leaves nothing behind
 
     // What DecideOverflow chose to drop, consumed (and cleared) by DropVictims before anything else runs under the lock.
     private readonly List<OutboundMessage> _victims = [];
@@ -683,9 +683,8 @@ internal sealed class OutboundQueue : IDisposable
                 return Task.CompletedTask;
             }
 
-            var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _drainWaiters.Add(waiter);
-            return waiter.Task.WaitAsync(cancellationToken);
+            _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _drained.Task.WaitAsync(cancellationToken);
         }
     }
 
@@ -906,7 +905,7 @@ internal sealed class OutboundQueue : IDisposable
     /// <summary>Sets the outcomes collected under the lock, admits senders waiting for room, wakes drain waiters; returns how many messages failed.</summary>
     private int Finish(Outcomes outcomes)
     {
-        List<TaskCompletionSource>? drained = null;
+        TaskCompletionSource? drained = null;
         var admitted = false;
         lock (_gate)
         {
@@ -928,23 +927,17 @@ internal sealed class OutboundQueue : IDisposable
                 admitted = true;
             }
 
-            if (_drainWaiters.Count > 0 && IsDrained)
+            if (_drained is not null && IsDrained)
             {
-                drained = [.. _drainWaiters];
-                _drainWaiters.Clear();
+                drained = _drained;
+                _drained = null;
             }
 
             AssertInvariants();
         }
 
         var failed = outcomes.Apply(_logger, _errors, _telemetry);
-        if (drained is not null)
-        {
-            foreach (var waiter in drained)
-            {
-                waiter.TrySetResult();
-            }
-        }
+        drained?.TrySetResult();
 
         if (admitted)
         {
