@@ -97,14 +97,10 @@ internal sealed class InboundPipeline
             }
         }
 
-        if (fatal is null && _isFatal is not null)
+        if (fatal is null && _isFatal is not null && IsFatal(kind, message))
         {
-            var raw = kind == MessageKind.Text ? new InboundMessage(Encoding.UTF8.GetString(message.Span)) : new InboundMessage(message.Span.ToArray());
-            if (_isFatal(raw))
-            {
-                Log.FatalMessage(_logger, null);
-                fatal = new DisconnectInfo(DisconnectKind.FatalMessage);
-            }
+            Log.FatalMessage(_logger, null);
+            fatal = new DisconnectInfo(DisconnectKind.FatalMessage);
         }
 
         var item = new DispatchItem(kind, message, header, unreadable: formatFailure is not null);
@@ -123,6 +119,30 @@ internal sealed class InboundPipeline
 
     /// <summary>Wakes the dispatch task for the messages handled with <c>moreMayFollow</c>.</summary>
     public void WakeDispatch() => _dispatcher.WakeDispatch();
+
+    /// <summary>
+    /// The app's <see cref="RealtimeOptions.IsFatalMessage"/>: app code on the receive loop, so whatever it throws is
+    /// reported (<see cref="ErrorKind.SubscriberFailed"/>, with an excerpt) and the message is taken as not fatal, rather than
+    /// ending the connection as if the network had failed.
+    /// </summary>
+    private bool IsFatal(MessageKind kind, RentedBuffer message)
+    {
+        var raw = kind == MessageKind.Text ? new InboundMessage(Encoding.UTF8.GetString(message.Span)) : new InboundMessage(message.Span.ToArray());
+        try
+        {
+            return _isFatal!(raw);
+        }
+#pragma warning disable CA1031 // See above.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            const string Predicate = "RealtimeOptions.IsFatalMessage";
+            Log.ObserverFailed(_logger, Predicate, ex);
+            _errors.Report(ErrorKind.SubscriberFailed, $"{Predicate} threw {ex.GetType().Name}; the message was taken as not fatal.", ex,
+                new DispatchItem(kind, message, header: null).Excerpt());
+            return false;
+        }
+    }
 
     /// <summary>An envelope with an id: an acknowledgement, a refusal, or the reply to a request.</summary>
     private void Correlate(MessageKind kind, RentedBuffer message, EnvelopeHeader header, string id)

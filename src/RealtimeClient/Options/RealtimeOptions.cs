@@ -98,7 +98,8 @@ public sealed record RealtimeOptions
     /// <summary>
     /// A predicate over raw inbound messages that ends the connection for good when it returns <see langword="true"/>, for
     /// servers whose fatal messages are not envelopes (default: <see langword="null"/>, none). Called on the receive loop
-    /// for every message: keep it cheap.
+    /// for every message: keep it cheap. A predicate that throws is reported on <see cref="IRealtimeConnection.Errors"/>
+    /// (<see cref="ErrorKind.SubscriberFailed"/>) and the message is taken as not fatal.
     /// </summary>
     public Func<InboundMessage, bool>? IsFatalMessage { get; init; }
 

@@ -110,6 +110,43 @@ public class InboundPipelineTests
     }
 
     [Fact]
+    public async Task A_message_the_fatal_predicate_picks_is_delivered_then_closes_the_connection_for_good()
+    {
+        await using var h = new Harness(o => o with { IsFatalMessage = m => m.Text == "BANNED" });
+        var server = await h.StartAndAcceptAsync();
+        using var raw = new Recorder<InboundMessage>(h.Connection.Messages);
+        var closed = h.NextState(ConnectionState.Closed);
+
+        await server.SendTextAsync("hello");
+        await server.SendTextAsync("BANNED");
+
+        var change = await closed;
+        Assert.Equal(CloseReason.FatalMessage, change.CloseReason);
+        await raw.FirstAsync(m => m.Text == "BANNED");
+        Assert.Equal(["hello", "BANNED"], raw.Values.Select(m => m.Text));
+    }
+
+    [Fact]
+    public async Task A_fatal_predicate_that_throws_is_reported_and_the_message_is_not_taken_as_fatal()
+    {
+        await using var h = new Harness(o => o with { IsFatalMessage = m => m.Text == "boom" ? throw new InvalidOperationException("predicate bug") : false });
+        var server = await h.StartAndAcceptAsync();
+        using var raw = new Recorder<InboundMessage>(h.Connection.Messages);
+
+        await server.SendTextAsync("boom");
+        await server.SendTextAsync("after");
+
+        await raw.FirstAsync(m => m.Text == "after");
+        Assert.Equal(["boom", "after"], raw.Values.Select(m => m.Text));
+        var error = await h.Errors.FirstAsync(e => e.Kind == ErrorKind.SubscriberFailed);
+        Assert.Equal("predicate bug", error.Exception!.Message);
+        Assert.Contains("IsFatalMessage", error.Message, StringComparison.Ordinal);
+        Assert.Equal("boom", error.Excerpt);
+        Assert.Equal(ConnectionState.Connected, h.Connection.State);
+        Assert.DoesNotContain(h.States.Values, s => s.Current is ConnectionState.Reconnecting or ConnectionState.Closed);
+    }
+
+    [Fact]
     public async Task A_binary_frame_is_no_envelope_for_a_format_that_reads_text_only()
     {
         await using var h = new Harness();
