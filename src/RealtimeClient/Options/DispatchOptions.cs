@@ -30,9 +30,11 @@ public enum DispatchOverflow
     DropOldest = 0,
 
     /// <summary>
-    /// Stop receiving until there is room: nothing is lost, and the server is slowed down by TCP flow control. While the
-    /// receive loop waits it reads nothing, heartbeat replies included, so a subscriber blocked for longer than the
-    /// heartbeat timeout makes the connection look dead. Choose it only when subscribers are known to keep up.
+    /// Stop receiving until there is room: nothing is lost, and the server is slowed down by TCP flow control. The buffer
+    /// is full at <see cref="DispatchOptions.BufferCapacity"/> messages or 1 MiB of them, whichever comes first (a single
+    /// larger message is always taken), and receiving resumes once an eighth of it is free. While the receive loop waits
+    /// it reads nothing, heartbeat replies included, so a subscriber blocked for longer than the heartbeat timeout makes
+    /// the connection look dead. Choose it only when subscribers are known to keep up.
     /// </summary>
     Wait = 1,
 }
