@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.WebSockets;
 using RealtimeClient.Testing;
+using RealtimeClient.Tests.Delivery;
 
 namespace RealtimeClient.Tests.Lifecycle;
 
@@ -68,6 +69,23 @@ public sealed class LifecyclePathTests
         Assert.Equal(["Disconnected->Connecting#1", "Connecting->Connected#1", "Connected->Reconnecting#1:ConnectionLost", "Reconnecting->Connected#1"], Sequence(h));
         Assert.Equal(StayedUp, h.States.Values[2].Disconnect?.UpTime);
         AssertTimestampsInOrder(h);
+    }
+
+    [Fact]
+    public async Task A_drop_after_the_connection_stayed_up_then_a_reconnect_with_no_delay()
+    {
+        // The default backoff draws the first delay after a connection that stayed up from [0, InitialDelay]: 0 ms is one
+        // of its outcomes, and then the engine reconnects without the clock moving, before the test may look.
+        await using var h = new Harness(o => o with { Reconnect = o.Reconnect with { Policy = DeliveryKit.FixedDelay(TimeSpan.Zero) } });
+        var server = await h.StartAndAcceptAsync();
+        h.Clock.Advance(StayedUp);
+        server.Abort();
+        await h.States.FirstAsync(s => s is { Previous: ConnectionState.Reconnecting, Current: ConnectionState.Connected });
+        await h.ReconnectAsync();
+
+        Assert.Equal(["Disconnected->Connecting#1", "Connecting->Connected#1", "Connected->Reconnecting#1:ConnectionLost", "Reconnecting->Connected#1"], Sequence(h));
+        Assert.Equal(TimeSpan.Zero, h.States.Values[2].RetryDelay);
+        Assert.Equal(StayedUp, h.States.Values[2].Disconnect?.UpTime);
     }
 
     [Fact]
