@@ -100,4 +100,12 @@ public sealed record DisconnectInfo(DisconnectKind Kind)
 
         return parts.Count == 0 ? "rejected" : "rejected: " + string.Join(", ", parts);
     }
+
+    /// <summary>
+    /// The server closed because it would not take data the client sent (1009 too big, 1003 a kind it does not accept,
+    /// 1007 data it cannot read): it stopped reading, and the message it refused is one of those written on the socket.
+    /// </summary>
+    internal bool ServerRefusedData =>
+        Kind == DisconnectKind.ServerClosed
+        && CloseStatus is WebSocketCloseStatus.MessageTooBig or WebSocketCloseStatus.InvalidMessageType or WebSocketCloseStatus.InvalidPayloadData;
 }

@@ -68,8 +68,8 @@ internal sealed class OutboundChannel : IDisposable
     /// <summary>
     /// The socket is going away: the fast path closes, the pump stops, a write under way gets <paramref name="grace"/> to
     /// finish before the socket is aborted under it (the session's own close frame is neither aborted nor waited for: the
-    /// session bounds it), unless the session's 1009 waits behind that write: then the write is waited for, within the
-    /// session's bound; then the queue learns how the socket ended.
+    /// session bounds it), unless the session's own close frame (its 1009, its answer to the server's close) waits behind
+    /// that write: then the write is waited for, within the session's bound; then the queue learns how the socket ended.
     /// </summary>
     public async Task DetachAsync(DisconnectInfo? ended, TimeSpan grace)
     {
@@ -103,7 +103,7 @@ internal sealed class OutboundChannel : IDisposable
             catch (OperationCanceledException)
             {
                 // Past the grace. A message still being written is aborted: it fails now and gives the lock back (unless the
-                // session's 1009 is to follow it: then it is waited for, as aborting it would cut the 1009 off too). Any other
+                // session's own close frame is to follow it: then it is waited for, as aborting it would cut the close off too). Any other
                 // holder is left alone and not waited for: the session's own close frame (its answer to the server's close,
                 // its 1009) is bounded by the session, and aborting it would cut the close off; a writer that took the lock
                 // but had not started finds the socket detached and lets go without writing.
@@ -136,7 +136,8 @@ internal sealed class OutboundChannel : IDisposable
     }
 
     /// <summary>
-    /// A session closing with 1009 writes its close frame once the data write under way is done: that write (often already
+    /// A session closing on its own (1009, or its answer to the server's close) writes its close frame once the data write
+    /// under way is done: that write (often already
     /// on the wire, its writer not yet past it) is not aborted but waited for, bounded by the session (see
     /// <see cref="SocketSession.WriteGraceBeforeOwnClose"/>). True once the write lock is taken; false when the session
     /// closes no other way or the bound passed.

@@ -547,7 +547,7 @@ internal sealed class OutboundQueue : IDisposable
             AssertInvariants();
             _attached = false;
             _acks.StopClock();
-            if (ended is { Kind: DisconnectKind.ServerClosed, CloseStatus: { } status } && IsRefusal(status) && OldestAttempted(_session) is { } suspect)
+            if (ended is { ServerRefusedData: true, CloseStatus: { } status } && OldestAttempted(_session) is { } suspect)
             {
                 suspect.RefusalStrikes++;
                 Log.RefusedByClose(_logger, status, suspect.RefusalStrikes);
@@ -698,8 +698,6 @@ internal sealed class OutboundQueue : IDisposable
 
     private bool IsDrained => _pending.Count == 0 && _acks.Count == 0 && _waiting.Count == 0 && _writing is null;
 
-    private static bool IsRefusal(WebSocketCloseStatus status) =>
-        status is WebSocketCloseStatus.MessageTooBig or WebSocketCloseStatus.InvalidMessageType or WebSocketCloseStatus.InvalidPayloadData;
 
     private bool IsFull(int length) => _pending.Count >= _options.MaxMessages || _pendingBytes + length > _options.MaxBytes;
 

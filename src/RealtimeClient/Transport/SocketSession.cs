@@ -184,13 +184,18 @@ internal sealed class SocketSession : IAsyncDisposable
 
     /// <summary>
     /// How long a data write under way when the session ended as <paramref name="ended"/> may take before the socket is
-    /// aborted under it, when the session writes a close frame of its own after that write: its 1009 after a message over
-    /// the limit waits for the write lock. Aborting that write would cut the 1009 off and the server would see the
-    /// connection drop instead. The session aborts the socket itself once its drain bound passes, so the close timeout given
-    /// here is only a backstop. Null when the session writes no close of its own (or was aborted): no reason to wait.
+    /// aborted under it, when the session writes a close frame of its own after that write: its answer to the server's close,
+    /// or its 1009 after a message over the limit, waits for the write lock. Aborting that write would cut the close frame
+    /// off and the server would see the connection drop instead (an interop run saw both). The session bounds its own close
+    /// frame (the answer by the close timeout, the 1009 by its drain bound) and aborts the socket past it, so the close
+    /// timeout given here is only a backstop. Null when the session writes no close of its own (or was aborted).
+    /// A server that closed because it would not take what was sent (1009, 1003, 1007) stopped reading: a write under way
+    /// then may never finish, so it is aborted at once, as before.
     /// </summary>
     public TimeSpan? WriteGraceBeforeOwnClose(DisconnectInfo? ended) =>
-        !_abortedByUs && ended?.Kind == DisconnectKind.MessageTooLarge ? _settings.CloseTimeout : null;
+        !_abortedByUs && ended is { Kind: DisconnectKind.MessageTooLarge } or { Kind: DisconnectKind.ServerClosed, ServerRefusedData: false }
+            ? _settings.CloseTimeout
+            : null;
 
     /// <summary>Ends the session (if it had not), lets a close frame the receive loop is writing finish (bounded), aborts, and waits for the loop.</summary>
     public async ValueTask DisposeAsync()
