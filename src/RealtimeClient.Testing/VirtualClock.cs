@@ -32,13 +32,17 @@ public class VirtualClock : FakeTimeProvider
     {
     }
 
-    /// <summary>The time left until each scheduled timer fires, soonest first.</summary>
+    /// <summary>
+    /// The time left until each scheduled timer fires, soonest first. A timer being scheduled on another thread meanwhile is
+    /// either listed, or was scheduled after this list was taken: then its time left counts from a clock reading no earlier
+    /// than this one (so after an <see cref="FakeTimeProvider.Advance"/> that came before this call, it has its whole due time left).
+    /// </summary>
     /// <returns>The remaining due times.</returns>
     public IReadOnlyList<TimeSpan> PendingDueTimes()
     {
-        var now = GetUtcNow();
         lock (_gate)
         {
+            var now = GetUtcNow();
             return [.. _timers.Select(t => t.DueAt).OfType<DateTimeOffset>().Select(at => at - now).Order()];
         }
     }
@@ -109,11 +113,18 @@ public class VirtualClock : FakeTimeProvider
         return false;
     }
 
-    private void Announce(TrackedTimer timer)
+    /// <summary>
+    /// Sets the timer's due time (<paramref name="dueTime"/> from now; none when infinite) and lists it, in one step under the
+    /// gate that <see cref="PendingDueTimes"/> and <see cref="WaitForTimerAsync"/> read under: a timer whose due time was
+    /// read off the clock before an advance but listed only after a look at the timers taken after that advance would be
+    /// invisible to that look and then appear with less than its whole due time left, matching no wait for a new timer.
+    /// </summary>
+    private void Publish(TrackedTimer timer, TimeSpan dueTime)
     {
         List<TaskCompletionSource> ready = [];
         lock (_gate)
         {
+            timer.SetDueAt(dueTime);
             if (timer.DueAt is null)
             {
                 _timers.Remove(timer);
@@ -166,18 +177,11 @@ public class VirtualClock : FakeTimeProvider
                 }
 
                 _period = period;
-                if (fireNow)
-                {
-                    // Fired below, on this thread; then it runs on with its period.
-                    Arm(IsPeriodic ? period : Timeout.InfiniteTimeSpan);
-                }
-                else
-                {
-                    Arm(dueTime);
-                }
+
+                // Fired below, on this thread, when due now; then it runs on with its period.
+                Arm(fireNow ? (IsPeriodic ? period : Timeout.InfiniteTimeSpan) : dueTime);
             }
 
-            clock.Announce(this);
             if (fireNow)
             {
                 callback(state);
@@ -197,10 +201,9 @@ public class VirtualClock : FakeTimeProvider
                 }
 
                 // The inner timer schedules its next period itself once this callback returns.
-                SetDueAt(IsPeriodic ? _period : Timeout.InfiniteTimeSpan);
+                clock.Publish(this, IsPeriodic ? _period : Timeout.InfiniteTimeSpan);
             }
 
-            clock.Announce(this);
             callback(state);
         }
 
@@ -209,11 +212,9 @@ public class VirtualClock : FakeTimeProvider
             lock (_sync)
             {
                 _disposed = true;
-                Volatile.Write(ref _dueAtTicks, NotDue);
                 Inner?.Dispose();
+                clock.Publish(this, Timeout.InfiniteTimeSpan);
             }
-
-            clock.Announce(this);
         }
 
         public ValueTask DisposeAsync()
@@ -222,14 +223,16 @@ public class VirtualClock : FakeTimeProvider
             return ValueTask.CompletedTask;
         }
 
-        // Under _sync: the inner timer first, then the due time that Announce publishes.
+        // Under _sync: the inner timer first, then the due time, published with the timer (read off the clock no earlier than
+        // the inner timer read it, so never before the timer really fires).
         private void Arm(TimeSpan dueTime)
         {
             Inner!.Change(dueTime, IsPeriodic ? _period : Timeout.InfiniteTimeSpan);
-            SetDueAt(dueTime);
+            clock.Publish(this, dueTime);
         }
 
-        private void SetDueAt(TimeSpan dueTime) =>
+        /// <summary>Under the clock's gate (see <see cref="Publish"/>).</summary>
+        public void SetDueAt(TimeSpan dueTime) =>
             Volatile.Write(ref _dueAtTicks, dueTime == Timeout.InfiniteTimeSpan ? NotDue : (clock.GetUtcNow() + dueTime).UtcTicks);
     }
 }

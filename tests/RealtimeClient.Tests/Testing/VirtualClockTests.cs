@@ -251,6 +251,38 @@ public sealed class VirtualClockTests
     }
 
     [Fact]
+    public async Task A_timer_scheduled_on_another_thread_while_the_test_advances_is_listed_after_the_advance_or_has_its_whole_due_time_left()
+    {
+        // A timer whose due time was read off the clock before an advance, but listed only after the test looked at the timers
+        // (after that advance), was missing from that look and then appeared with less than its whole due time left, so a
+        // wait for a new timer (its whole due time left) never ended.
+        var clock = new VirtualClock();
+        var tick = TimeSpan.FromTicks(1);
+        using var start = new Barrier(2); // both threads leave it together, so the creation and the advance overlap
+        for (var i = 0; i < 2000; i++)
+        {
+            ITimer? timer = null;
+            var creator = Task.Factory.StartNew(
+                () =>
+                {
+                    start.SignalAndWait();
+                    timer = clock.CreateTimer(_ => { }, null, OneSecond, Timeout.InfiniteTimeSpan);
+                },
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default);
+            start.SignalAndWait();
+            clock.Advance(tick);
+            var seen = clock.PendingDueTimes();
+            await creator.Safe();
+
+            var left = Assert.Single(clock.PendingDueTimes());
+            Assert.True(seen.Count == 1 || left == OneSecond, $"Iteration {i}: not listed after the advance, then listed with {left} left.");
+            timer!.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task A_timer_changed_on_another_thread_fires_when_the_test_advances_as_soon_as_it_was_seen()
     {
         var clock = new VirtualClock();
