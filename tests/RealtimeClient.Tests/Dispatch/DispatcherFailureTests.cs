@@ -1,8 +1,8 @@
 using System.Buffers;
-using System.Diagnostics.CodeAnalysis;
 using System.Reactive;
 using System.Text.Json;
 using RealtimeClient.Serialization;
+using RealtimeClient.Tests.Serialization;
 
 namespace RealtimeClient.Tests.Dispatch;
 
@@ -205,27 +205,6 @@ public class DispatcherFailureTests
         var error = Assert.Single(f.Errors.Values);
         Assert.Equal(ErrorKind.DecodeFailed, error.Kind);
         Assert.IsType<NotSupportedException>(error.Exception);
-    }
-
-    // An envelope format with a bug: it throws where the contract says it never does.
-    private sealed class ThrowingFormat : IEnvelopeFormat
-    {
-        public MessageKind MessageKind => MessageKind.Text;
-
-        public ReadOnlyMemory<byte> MissingPayload => JsonEnvelopeFormat.Default.MissingPayload;
-
-        public bool CanRead(MessageKind kind) => kind == MessageKind.Text;
-
-        public bool TryReadHeader(ReadOnlySpan<byte> message, out EnvelopeHeader header, [NotNullWhen(false)] out string? failure) =>
-            throw new NotSupportedException("format bug");
-
-        public bool TryReadValue(ReadOnlySpan<byte> message, string path, [NotNullWhen(true)] out string? value) =>
-            throw new NotSupportedException("format bug");
-
-        public void WriteEnvelope<T>(IBufferWriter<byte> output, string type, string? id, T payload, IPayloadSerializer serializer) =>
-            JsonEnvelopeFormat.Default.WriteEnvelope(output, type, id, payload, serializer);
-
-        public bool TryAttachId(ReadOnlySpan<byte> message, string id, IBufferWriter<byte> output) => false;
     }
 
     private sealed class ThrowingSerializer : IPayloadSerializer

@@ -4,6 +4,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using RealtimeClient.Serialization;
+using RealtimeClient.Tests.Serialization;
 using RealtimeClient.Testing;
 
 namespace RealtimeClient.Tests.Inbound;
@@ -245,26 +246,5 @@ public class InboundPipelineTests
             _json.WriteEnvelope(output, type, id, payload, serializer);
 
         public bool TryAttachId(ReadOnlySpan<byte> message, string id, IBufferWriter<byte> output) => _json.TryAttachId(message, id, output);
-    }
-
-    /// <summary>A format with a bug: every read throws, where the contract says none does.</summary>
-    private sealed class ThrowingFormat : IEnvelopeFormat
-    {
-        public MessageKind MessageKind => MessageKind.Text;
-
-        public ReadOnlyMemory<byte> MissingPayload => JsonEnvelopeFormat.Default.MissingPayload;
-
-        public bool CanRead(MessageKind kind) => kind == MessageKind.Text;
-
-        public bool TryReadHeader(ReadOnlySpan<byte> message, out EnvelopeHeader header, [NotNullWhen(false)] out string? failure) =>
-            throw new NotSupportedException("format bug");
-
-        public bool TryReadValue(ReadOnlySpan<byte> message, string path, [NotNullWhen(true)] out string? value) =>
-            throw new NotSupportedException("format bug");
-
-        public void WriteEnvelope<T>(IBufferWriter<byte> output, string type, string? id, T payload, IPayloadSerializer serializer) =>
-            JsonEnvelopeFormat.Default.WriteEnvelope(output, type, id, payload, serializer);
-
-        public bool TryAttachId(ReadOnlySpan<byte> message, string id, IBufferWriter<byte> output) => false;
     }
 }
