@@ -214,20 +214,7 @@ internal sealed class ConnectionTelemetry : IDisposable
     }
 
     /// <inheritdoc cref="EndSendAsync(Activity, ValueTask)"/>
-    public static async Task EndSendAsync(Activity activity, Task outcome)
-    {
-        try
-        {
-            await outcome.ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            EndSend(activity, ex);
-            throw;
-        }
-
-        EndSend(activity, null);
-    }
+    public static Task EndSendAsync(Activity activity, Task outcome) => EndSendAsync(activity, new ValueTask(outcome)).AsTask();
 
     /// <summary>Ends a send's span: failed with <paramref name="failure"/> (error.type: the failure reason, or the exception's type), or acknowledged.</summary>
     public static void EndSend(Activity activity, Exception? failure)
