@@ -282,10 +282,6 @@ internal sealed class Dispatcher : IAsyncDisposable
                 }
             }
         }
-        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
-        {
-            // Completed without draining.
-        }
         finally
         {
             _buffer.Complete(); // ended without draining: nothing posted from now on would ever be dispatched
