@@ -258,8 +258,7 @@ internal sealed class SocketSession : IAsyncDisposable
                     // frame header has arrived), so an idle connection keeps none. Skipped while data arrives back to back.
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = [];
-                    copier.Release();
-                    _inbound.WakeDispatch();
+                    HandOnBeforeWaiting(copier);
                     waited = true;
                     var next = await _socket.ReceiveAsync(Memory<byte>.Empty, ct).ConfigureAwait(false);
                     buffer = ArrayPool<byte>.Shared.Rent(size);
@@ -289,10 +288,7 @@ internal sealed class SocketSession : IAsyncDisposable
                     burst = receive.IsCompleted;
                     if (!burst)
                     {
-                        // Waiting for the network: nothing to share a segment with meanwhile, and what was handed on is
-                        // dispatched now (it was handed on without waking the dispatch task, see HandleAsync).
-                        copier.Release();
-                        _inbound.WakeDispatch();
+                        HandOnBeforeWaiting(copier);
                         waited = true;
                     }
 
@@ -360,13 +356,23 @@ internal sealed class SocketSession : IAsyncDisposable
         }
         finally
         {
-            copier.Release();
-            _inbound.WakeDispatch();
+            HandOnBeforeWaiting(copier);
             if (buffer.Length != 0)
             {
                 ArrayPool<byte>.Shared.Return(buffer);
             }
         }
+    }
+
+    /// <summary>
+    /// Before the receive loop waits for the network (or ends): it lets go of its message segment (nothing arrives to share
+    /// it meanwhile, and a quiet connection holds none) and wakes the dispatch task for what it handed on without waking it
+    /// (see <see cref="InboundPipeline.HandleAsync"/>).
+    /// </summary>
+    private void HandOnBeforeWaiting(MessageCopier copier)
+    {
+        copier.Release();
+        _inbound.WakeDispatch();
     }
 
     private DisconnectInfo ClassifyReceiveFailure(Exception ex)
