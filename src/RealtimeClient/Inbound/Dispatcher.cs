@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using RealtimeClient.Diagnostics;
@@ -301,7 +300,7 @@ internal sealed class Dispatcher : IAsyncDisposable
     {
         if (_raw.HasObservers)
         {
-            await _raw.PublishAsync(CreateInboundMessage(item)).ConfigureAwait(false);
+            await _raw.PublishAsync(InboundMessage.From(item.Kind, item.Span)).ConfigureAwait(false);
         }
 
         if (item.Unreadable || !_format.CanRead(item.Kind))
@@ -403,10 +402,6 @@ internal sealed class Dispatcher : IAsyncDisposable
             return false;
         }
     }
-
-    private static InboundMessage CreateInboundMessage(DispatchItem item) => item.Kind == MessageKind.Text
-        ? new InboundMessage(Encoding.UTF8.GetString(item.Span))
-        : new InboundMessage(item.Span.ToArray());
 
     private void CompleteStreams()
     {

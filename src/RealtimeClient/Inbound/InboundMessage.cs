@@ -32,6 +32,10 @@ public readonly struct InboundMessage : IEquatable<InboundMessage>
         Data = data;
     }
 
+    /// <summary>A received message from its bytes: decoded as UTF-8 when text, copied when binary (the bytes may be pooled).</summary>
+    internal static InboundMessage From(MessageKind kind, ReadOnlySpan<byte> bytes) =>
+        kind == MessageKind.Text ? new InboundMessage(System.Text.Encoding.UTF8.GetString(bytes)) : new InboundMessage(bytes.ToArray());
+
     /// <summary>Text or binary.</summary>
     public MessageKind Kind { get; }
 

@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Text;
 using Microsoft.Extensions.Logging;
 using RealtimeClient.Buffers;
 using RealtimeClient.Diagnostics;
@@ -127,7 +126,7 @@ internal sealed class InboundPipeline
     /// </summary>
     private bool IsFatal(MessageKind kind, RentedBuffer message)
     {
-        var raw = kind == MessageKind.Text ? new InboundMessage(Encoding.UTF8.GetString(message.Span)) : new InboundMessage(message.Span.ToArray());
+        var raw = InboundMessage.From(kind, message.Span);
         try
         {
             return _isFatal!(raw);

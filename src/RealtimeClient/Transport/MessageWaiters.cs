@@ -1,4 +1,3 @@
-using System.Text;
 using RealtimeClient.Serialization;
 
 namespace RealtimeClient.Transport;
@@ -58,7 +57,7 @@ internal sealed class MessageWaiters
             return;
         }
 
-        var message = kind == MessageKind.Text ? new InboundMessage(Encoding.UTF8.GetString(bytes)) : new InboundMessage(bytes.ToArray());
+        var message = InboundMessage.From(kind, bytes);
         var type = format.CanRead(kind) && format.TryReadHeader(bytes, out var header, out _) ? header.Type : null;
         foreach (var waiter in waiters)
         {
